@@ -1,0 +1,42 @@
+# The course's commands. `make lab` to learn, `make test` to check everything.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STUDENT_DIR := build/student
+PORT   ?= 8888
+
+.PHONY: install lab test unit notebooks student benchmark clean
+
+# Create the virtual environment and install the course (editable) with its test tools.
+# Re-runs only when pyproject.toml changes.
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --editable '.[test]'
+	touch $@
+
+lab: install
+	@echo "Starting JupyterLab on the course notebooks: open the http://localhost:$(PORT)/lab?token=... URL printed below."
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) --no-browser
+
+# Student versions of every notebook (solutions and hidden tests removed, outputs cleared).
+student: install
+	rm -rf $(STUDENT_DIR)
+	$(BIN)/python -m aecourse.student notebooks $(STUDENT_DIR)
+
+# Unit tests, then every notebook and its student version, headless, in the fast `test` profile.
+test: student
+	AECOURSE_PROFILE=test $(BIN)/python -m pytest tests --nbval-lax --nbval-cell-timeout=600 notebooks $(STUDENT_DIR)
+
+unit: install
+	$(BIN)/python -m pytest tests
+
+notebooks: student
+	AECOURSE_PROFILE=test $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=600 notebooks $(STUDENT_DIR)
+
+benchmark: install
+	$(BIN)/python benchmarks/epoch_speed.py
+
+clean:
+	rm -rf build .pytest_cache

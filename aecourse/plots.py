@@ -1,0 +1,117 @@
+"""Figures used across the course. Each draws, shows and returns nothing.
+
+Every figure has a title, labelled axes and, where colours carry meaning, a legend.
+"""
+import matplotlib.pyplot as plt
+import torch
+
+
+def image_rows(rows, n=10, title=None):
+    """Rows of images, one row per entry of ``rows``.
+
+    Args:
+        rows: ``{row label: tensor (N, 1, H, W) or (N, H, W)}``, values in [0, 1].
+        n: number of images per row (columns).
+    """
+    n = min([n] + [len(images) for images in rows.values()])
+    fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n + 1, 1.2 * len(rows) + 0.4), squeeze=False)
+    for r, (label, images) in enumerate(rows.items()):
+        for c in range(n):
+            ax = axes[r, c]
+            ax.imshow(images[c].detach().cpu().reshape(images.shape[-2:]).numpy(), cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    plt.show()
+
+
+def reconstructions(originals, reconstructed, n=10, title="Originals and their reconstructions"):
+    """Originals (top row) over their reconstructions (bottom row); tensors (N, 1, H, W)."""
+    if originals.shape != reconstructed.shape:
+        raise ValueError(f"originals {tuple(originals.shape)} and reconstructions "
+                         f"{tuple(reconstructed.shape)} must have the same shape.")
+    image_rows({"original": originals, "reconstruction": reconstructed}, n=n, title=title)
+
+
+def latent_scatter(codes, labels, title="Latent codes of test images", class_names=None, max_points=4000):
+    """Scatter of 2-D or 3-D codes, coloured by class label, with a legend.
+
+    Args:
+        codes: tensor (N, 2) or (N, 3).
+        labels: int tensor (N,).
+        class_names: names of the classes (default: the label numbers).
+    """
+    if codes.ndim != 2 or codes.shape[1] not in (2, 3):
+        raise ValueError(f"latent_scatter draws codes of shape (N, 2) or (N, 3), got {tuple(codes.shape)}.")
+    codes, labels = codes[:max_points].detach().cpu(), labels[:max_points].cpu()
+    three_d = codes.shape[1] == 3
+    fig = plt.figure(figsize=(7, 6))
+    ax = fig.add_subplot(projection="3d" if three_d else None)
+    cmap = plt.get_cmap("tab10")
+    for k in torch.unique(labels).tolist():
+        points = codes[labels == k].T.numpy()
+        name = class_names[k] if class_names else str(k)
+        ax.scatter(*points, s=4, alpha=0.6, color=cmap(k % 10), label=name)
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    if three_d:
+        ax.set_zlabel("$z_3$")
+    ax.set_title(title)
+    ax.legend(markerscale=4, loc="upper left", bbox_to_anchor=(1.02, 1), title="label")
+    fig.tight_layout()
+    plt.show()
+
+
+@torch.no_grad()
+def latent_grid(decoder, codes, n=15, title="Decoded images across the 2-D code space"):
+    """Decode an n x n grid of 2-D codes spanning the 1st-99th percentile of ``codes``.
+
+    Args:
+        decoder: maps codes (B, 2) to images (B, 1, H, W).
+        codes: codes of real images, shape (N, 2), which set the grid's extent.
+    """
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(f"latent_grid needs 2-D codes of shape (N, 2), got {tuple(codes.shape)}.")
+    low, high = torch.quantile(codes.float().cpu(), torch.tensor([0.01, 0.99]), dim=0)
+    z1, z2 = (torch.linspace(low[i].item(), high[i].item(), n) for i in range(2))
+    grid = torch.stack(torch.meshgrid(z1, z2.flip(0), indexing="xy"), dim=-1).reshape(-1, 2)
+    params = list(decoder.parameters()) if isinstance(decoder, torch.nn.Module) else []
+    images = decoder(grid.to(params[0].device if params else "cpu")).cpu()
+    side = images.shape[-1]
+    mosaic = images.reshape(n, n, side, side).permute(0, 2, 1, 3).reshape(n * side, n * side)
+    fig, ax = plt.subplots(figsize=(7, 7))
+    ax.imshow(mosaic.numpy(), cmap="gray", interpolation="nearest", vmin=0, vmax=1,
+              extent=(z1[0].item(), z1[-1].item(), z2[0].item(), z2[-1].item()), aspect="auto")
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    ax.set_title(title)
+    fig.tight_layout()
+    plt.show()
+
+
+def loss_curves(histories, title="Loss per epoch", ylabel="loss per image"):
+    """Training (solid) and test (dashed) loss per epoch of one or several runs.
+
+    Args:
+        histories: a :class:`aecourse.train.History`, or ``{label: History}``.
+    """
+    if not isinstance(histories, dict):
+        histories = {"": histories}
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for i, (label, history) in enumerate(histories.items()):
+        colour = plt.get_cmap("tab10")(i % 10)
+        epochs = range(1, len(history.train) + 1)
+        prefix = f"{label} " if label else ""
+        ax.plot(epochs, list(history.train), color=colour, label=prefix + "train")
+        if history.test:
+            ax.plot(epochs, history.test, color=colour, linestyle="--", label=prefix + "test")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    plt.show()

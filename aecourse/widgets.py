@@ -1,0 +1,157 @@
+"""Interactive widgets: exercise feedback and explorers for trained models.
+
+Every widget draws its pictures as ``ipywidgets.Image`` PNGs, so it updates fast
+and keeps working headless (the images are plain bytes a test can compare).
+"""
+import html
+import io
+
+import ipywidgets as widgets
+import torch
+from PIL import Image
+
+from .metrics import squared_error_per_image
+
+_COLOURS = {"correct": "#1a7f37", "incorrect": "#cf222e", "not attempted": "#6e7781"}
+
+
+def image_png(image, scale=4):
+    """PNG bytes of a (1, H, W) or (H, W) tensor with values in [0, 1], enlarged ``scale`` times."""
+    pixels = image.detach().cpu().reshape(image.shape[-2:]).clamp(0, 1).mul(255).round().byte().numpy()
+    picture = Image.fromarray(pixels).resize((pixels.shape[1] * scale, pixels.shape[0] * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class CheckFeedback(widgets.VBox):
+    """Feedback on one exercise: status, what passed and failed, hints on request.
+
+    "Check again" re-reads the answer by its name from the notebook and checks
+    it anew; "Hint" reveals the next hint. Where widgets cannot be shown (a static
+    page, a terminal), the same feedback appears as text.
+    """
+
+    def __init__(self, exercise, answer, result):
+        self.exercise, self.answer, self.result = exercise, answer, result
+        self.status = widgets.HTML()
+        self.check_button = widgets.Button(description="Check again", icon="check")
+        self.hint_button = widgets.Button(description="Hint", icon="lightbulb-o")
+        self.hints = widgets.HTML()
+        self.check_button.on_click(self._check_again)
+        self.hint_button.on_click(self._show_hint)
+        self._render()
+        super().__init__([self.status, widgets.HBox([self.check_button, self.hint_button]), self.hints])
+
+    def _current_answer(self):
+        name = getattr(self.answer, "__name__", None)
+        try:
+            from IPython import get_ipython
+            return get_ipython().user_ns.get(name, self.answer)
+        except AttributeError:  # not inside IPython
+            return self.answer
+
+    def _check_again(self, _button=None):
+        self.answer = self._current_answer()
+        self.result = self.exercise.evaluate(self.answer)
+        self._render()
+
+    def _show_hint(self, _button=None):
+        self.hints.value += f"<p>💡 {html.escape(self.exercise.hint())}</p>"
+
+    def _summary(self):
+        status = self.result.status
+        if status == "correct":
+            return "Correct! The rest of the notebook uses your implementation."
+        if status == "not attempted":
+            return "Not solved yet: the rest of the notebook uses the reference implementation."
+        return "Not quite: the rest of the notebook uses the reference implementation until this passes."
+
+    def _render(self):
+        r = self.result
+        items = [f"<li>✔ {html.escape(d)}</li>" for d in r.passed]
+        items += [f"<li>✘ {html.escape(d)}: {html.escape(why)}</li>" for d, why in r.failed]
+        self.status.value = (f"<div style='border-left:4px solid {_COLOURS[r.status]};padding-left:8px'>"
+                             f"<b style='color:{_COLOURS[r.status]}'>{html.escape(r.exercise)}: {r.status}</b>"
+                             f"<br>{self._summary()}<ul>{''.join(items)}</ul></div>")
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = f"{self.result}\n{self._summary()}"
+        bundle["text/html"] = self.status.value
+        return bundle
+
+
+class LatentExplorer(widgets.VBox):
+    """Move through a latent space with one slider per code dimension; see the decoded image.
+
+    Args:
+        decoder: maps a code of shape (1, d) to an image of shape (1, 1, H, W).
+        codes: codes of real images, shape (N, d); they set each slider's range
+            (1st to 99th percentile) and starting point (the median).
+    """
+
+    def __init__(self, decoder, codes, max_sliders=8):
+        if codes.ndim != 2:
+            raise ValueError(f"codes must have shape (N, d), got {tuple(codes.shape)}")
+        self.decoder = decoder
+        low, middle, high = torch.quantile(codes.float(), torch.tensor([0.01, 0.5, 0.99]), dim=0)
+        self.sliders = [widgets.FloatSlider(value=float(m), min=float(lo), max=float(hi), step=float(hi - lo) / 100,
+                                            description=f"z[{i}]", continuous_update=True)
+                        for i, (lo, m, hi) in enumerate(zip(low, middle, high))][:max_sliders]
+        self.image = widgets.Image(format="png", width=168, height=168)
+        for slider in self.sliders:
+            slider.observe(self._update, names="value")
+        self._update()
+        super().__init__([widgets.HBox([widgets.VBox(self.sliders), self.image])])
+
+    def code(self):
+        """The code the sliders point at, shape (1, d)."""
+        return torch.tensor([[s.value for s in self.sliders]])
+
+    @torch.no_grad()
+    def _update(self, _change=None):
+        params = list(self.decoder.parameters()) if isinstance(self.decoder, torch.nn.Module) else []
+        code = self.code().to(params[0].device if params else "cpu")
+        self.image.value = image_png(self.decoder(code)[0], scale=6)
+
+
+class ReconstructionBrowser(widgets.VBox):
+    """Pick a model (e.g. a code size) and a test image; see the original, its reconstruction and the error.
+
+    Args:
+        models: ``{label: model}``; each model maps (B, 1, H, W) to the same shape.
+        images: tensor (N, 1, H, W) of images to choose from.
+    """
+
+    def __init__(self, models, images):
+        self.models, self.images = models, images
+        self.model_choice = widgets.Dropdown(options=list(models), description="model")
+        self.index = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image")
+        self.original = widgets.Image(format="png", width=112, height=112)
+        self.reconstruction = widgets.Image(format="png", width=112, height=112)
+        self.error = widgets.HTML()
+        for control in (self.model_choice, self.index):
+            control.observe(self._update, names="value")
+        self._update()
+        super().__init__([widgets.HBox([self.model_choice, self.index]),
+                          widgets.HBox([self._labelled("original", self.original),
+                                        self._labelled("reconstruction", self.reconstruction)]),
+                          self.error])
+
+    @staticmethod
+    def _labelled(text, image):
+        return widgets.VBox([widgets.HTML(f"<b>{text}</b>"), image])
+
+    @torch.no_grad()
+    def _update(self, _change=None):
+        model = self.models[self.model_choice.value]
+        model.eval()
+        device = next(model.parameters()).device
+        x = self.images[self.index.value: self.index.value + 1]
+        x_hat = model(x.to(device)).cpu()
+        self.original.value = image_png(x[0])
+        self.reconstruction.value = image_png(x_hat[0])
+        error = squared_error_per_image(x_hat, x).item()
+        self.error.value = f"squared error of this image: <b>{error:.2f}</b> (summed over {x[0].numel()} pixels)"
+

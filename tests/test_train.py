@@ -1,0 +1,103 @@
+import pytest
+import torch
+import torch.nn as nn
+
+from aecourse import metrics, train
+from aecourse.models import MLPAutoencoder
+
+
+def mse_sum(model, x):
+    return (model(x) - x).pow(2).flatten(1).sum(1).mean()
+
+
+@pytest.fixture
+def blobs():
+    """Images made of 3 fixed patterns plus noise: easy to compress into a small code."""
+    g = torch.Generator().manual_seed(0)
+    patterns = torch.rand(3, 1, 8, 8, generator=g)
+    which = torch.randint(0, 3, (600,), generator=g)
+    x = (patterns[which] + 0.05 * torch.randn(600, 1, 8, 8, generator=g)).clamp(0, 1)
+    return x[:500], x[500:]
+
+
+def small_model():
+    train.seed_everything(0)
+    return MLPAutoencoder((64, 32, 4), image_shape=(1, 8, 8))
+
+
+def test_fit_lowers_train_and_test_loss(blobs):
+    x_train, x_test = blobs
+    model = small_model()
+    before = metrics.reconstruction_error(model, x_test)
+    history = train.fit(model, x_train, mse_sum, x_test=x_test, epochs=5, batch_size=50, lr=1e-2, device="cpu")
+    assert len(history.train) == len(history.test) == 5
+    assert history.train[-1] < history.train[0]
+    assert history.test[-1] < 0.5 * before
+    assert history.test[-1] == pytest.approx(metrics.reconstruction_error(model, x_test), rel=1e-5)
+    assert history.seconds > 0 and not history.interrupted
+
+
+def test_fit_is_reproducible(blobs):
+    x_train, _ = blobs
+    histories = []
+    for _ in range(2):
+        model = small_model()
+        histories.append(train.fit(model, x_train, mse_sum, epochs=2, batch_size=50, seed=3, device="cpu").train)
+    assert histories[0] == histories[1]
+
+
+def test_keyboard_interrupt_keeps_model_and_history(blobs, capsys):
+    x_train, x_test = blobs
+    model = small_model()
+    initial = [p.detach().clone() for p in model.parameters()]
+    calls = {"n": 0}
+
+    def interrupted_loss(model, x):
+        calls["n"] += 1
+        if calls["n"] == 10 + 3:  # 10 batches per epoch: stop during the second epoch
+            raise KeyboardInterrupt
+        return mse_sum(model, x)
+
+    history = train.fit(model, x_train, interrupted_loss, x_test=x_test, epochs=5, batch_size=50, device="cpu")
+    assert history.interrupted
+    assert len(history.train) == len(history.test) == 1
+    assert any(not torch.equal(a, b) for a, b in zip(initial, model.parameters()))
+    assert "Stopped early" in capsys.readouterr().out
+
+
+def test_loss_must_be_a_finite_scalar(blobs):
+    x_train, _ = blobs
+    with pytest.raises(TypeError, match="single-number tensor"):
+        train.fit(small_model(), x_train, lambda m, x: m(x) - x, epochs=1, device="cpu")
+    with pytest.raises(FloatingPointError, match="smaller learning rate"):
+        train.fit(small_model(), x_train, lambda m, x: mse_sum(m, x) * float("nan"), epochs=1, device="cpu")
+
+
+def test_fit_rejects_empty_data():
+    with pytest.raises(ValueError, match="non-empty"):
+        train.fit(small_model(), torch.empty(0, 1, 8, 8), mse_sum, device="cpu")
+
+
+def test_default_device_is_usable():
+    assert torch.zeros(1, device=train.default_device()).device.type in {"cuda", "mps", "cpu"}
+
+
+def test_predict_batches_match_one_call_and_restore_mode():
+    model = MLPAutoencoder((784, 16, 2))
+    model.train()
+    x = torch.rand(2500, 1, 28, 28)
+    codes = train.predict(model.encoder, x, batch_size=1000)
+    with torch.no_grad():
+        assert torch.allclose(codes, model.encoder(x), atol=1e-6)
+    assert model.training
+    assert train.predict(nn.Flatten(), x[:3]).shape == (3, 784)  # a module without parameters
+
+
+def test_model_shapes():
+    model = MLPAutoencoder((784, 128, 64, 3), activation=nn.Tanh)
+    x = torch.rand(7, 1, 28, 28)
+    assert model.encode(x).shape == (7, 3)
+    out = model(x)
+    assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+    with pytest.raises(ValueError):
+        MLPAutoencoder((784,))

@@ -1,0 +1,84 @@
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from aecourse import plots, train
+from aecourse.exercises import nb01
+from aecourse.models import MLPAutoencoder
+from aecourse.widgets import CheckFeedback, LatentExplorer, ReconstructionBrowser, image_png
+
+
+def test_check_feedback_shows_status_hints_and_rechecks(monkeypatch):
+    def compression_ratio(shape, code, pixel_bits=8, code_bits=32):
+        return 784 / code
+
+    feedback = CheckFeedback(nb01.compression_ratio, compression_ratio, nb01.compression_ratio.evaluate(compression_ratio))
+    assert "incorrect" in feedback.status.value and "reference implementation" in feedback.status.value
+    feedback.hint_button.click()
+    feedback.hint_button.click()
+    assert "Hint 1 of 2" in feedback.hints.value and "Hint 2 of 2" in feedback.hints.value
+    monkeypatch.setattr(feedback, "_current_answer", lambda: nb01.compression_ratio.reference)
+    feedback.check_button.click()
+    assert "correct" in feedback.status.value and "uses your implementation" in feedback.status.value
+    bundle = feedback._repr_mimebundle_()
+    assert "correct" in bundle["text/plain"] and "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_latent_explorer_redraws_when_a_slider_moves():
+    train.seed_everything(0)
+    model = MLPAutoencoder((784, 16, 2))
+    codes = torch.randn(100, 2)
+    explorer = LatentExplorer(model.decoder, codes)
+    assert len(explorer.sliders) == 2
+    before = explorer.image.value
+    explorer.sliders[0].value = explorer.sliders[0].max
+    assert explorer.image.value != before
+    with pytest.raises(ValueError):
+        LatentExplorer(model.decoder, torch.randn(10))
+
+
+def test_reconstruction_browser_follows_model_and_image_choice():
+    models = {"two": MLPAutoencoder((784, 16, 2)), "eight": MLPAutoencoder((784, 16, 8))}
+    images = torch.rand(5, 1, 28, 28)
+    browser = ReconstructionBrowser(models, images)
+    first_original, first_recon = browser.original.value, browser.reconstruction.value
+    browser.index.value = 3
+    assert browser.original.value != first_original
+    recon_two = browser.reconstruction.value
+    browser.model_choice.value = "eight"
+    assert browser.reconstruction.value not in (recon_two, first_recon)
+    assert "squared error" in browser.error.value
+
+
+def test_image_png_is_a_png_of_the_requested_size():
+    from io import BytesIO
+
+    from PIL import Image
+
+    png = image_png(torch.rand(1, 28, 28), scale=3)
+    assert Image.open(BytesIO(png)).size == (84, 84)
+
+
+def test_plots_have_titles_labels_and_legends():
+    codes, labels = torch.randn(200, 3), torch.arange(200) % 10
+    plots.latent_scatter(codes, labels, title="three")
+    ax = plt.gcf().axes[0]
+    assert ax.get_title() == "three" and ax.get_zlabel() and ax.get_legend() is not None
+    plots.latent_scatter(codes[:, :2], labels, title="two")
+    assert len(plt.gcf().axes[0].get_legend().get_texts()) == 10
+    history = train.History(train=[3.0, 2.0], test=[3.5, 2.5])
+    plots.loss_curves({"run": history}, title="losses")
+    ax = plt.gcf().axes[0]
+    assert ax.get_xlabel() == "epoch" and [t.get_text() for t in ax.get_legend().get_texts()] == ["run train", "run test"]
+    x = torch.rand(4, 1, 28, 28)
+    plots.reconstructions(x, x, n=3)
+    assert len(plt.gcf().axes) == 6
+    plots.latent_grid(MLPAutoencoder((784, 8, 2)).decoder, torch.randn(50, 2), n=4)
+    assert plt.gcf().axes[0].get_xlabel() == "$z_1$"
+
+
+def test_plots_reject_bad_shapes():
+    with pytest.raises(ValueError, match=r"\(N, 2\) or \(N, 3\)"):
+        plots.latent_scatter(torch.randn(10, 5), torch.zeros(10, dtype=torch.long))
+    with pytest.raises(ValueError, match="same shape"):
+        plots.reconstructions(torch.rand(3, 1, 28, 28), torch.rand(3, 784))
