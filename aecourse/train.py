@@ -78,7 +78,7 @@ class _Progress:
 
     def __init__(self, total, desc):
         self.handle = None
-        if tqdm is notebook_tqdm:
+        if issubclass(tqdm, notebook_tqdm):  # tqdm.auto chose the Jupyter widget bar
             from IPython.display import display
 
             self.bar = tqdm(total=total, desc=desc, unit="batch", leave=False, display=False)

@@ -24,6 +24,17 @@ def image_png(image, scale=4):
     return buffer.getvalue()
 
 
+class _TextFallback:
+    """Give a widget a readable text form for places that cannot show widgets (a static page)."""
+
+    fallback_text = ""
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.fallback_text
+        return bundle
+
+
 class CheckFeedback(widgets.VBox):
     """Feedback on one exercise: status, what passed and failed, hints on request.
 
@@ -82,7 +93,7 @@ class CheckFeedback(widgets.VBox):
         return bundle
 
 
-class LatentExplorer(widgets.VBox):
+class LatentExplorer(_TextFallback, widgets.VBox):
     """Move through a latent space with one slider per code dimension; see the decoded image.
 
     Args:
@@ -90,6 +101,8 @@ class LatentExplorer(widgets.VBox):
         codes: codes of real images, shape (N, d); they set each slider's range
             (1st to 99th percentile) and starting point (the median).
     """
+
+    fallback_text = "Latent explorer: run the notebook to move the sliders and watch the decoded image."
 
     def __init__(self, decoder, codes, max_sliders=8):
         if codes.ndim != 2:
@@ -116,13 +129,15 @@ class LatentExplorer(widgets.VBox):
         self.image.value = image_png(self.decoder(code)[0], scale=6)
 
 
-class ReconstructionBrowser(widgets.VBox):
+class ReconstructionBrowser(_TextFallback, widgets.VBox):
     """Pick a model (e.g. a code size) and a test image; see the original, its reconstruction and the error.
 
     Args:
         models: ``{label: model}``; each model maps (B, 1, H, W) to the same shape.
         images: tensor (N, 1, H, W) of images to choose from.
     """
+
+    fallback_text = "Reconstruction browser: run the notebook to choose a model and an image."
 
     def __init__(self, models, images):
         self.models, self.images = models, images

@@ -33,6 +33,7 @@ def test_latent_explorer_redraws_when_a_slider_moves():
     before = explorer.image.value
     explorer.sliders[0].value = explorer.sliders[0].max
     assert explorer.image.value != before
+    assert "run the notebook" in explorer._repr_mimebundle_()["text/plain"]  # for static pages
     with pytest.raises(ValueError):
         LatentExplorer(model.decoder, torch.randn(10))
 
