@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STUDENT_DIR := build/student
 PORT   ?= 8888
+# Jupyter refuses to run as root unless told; containers often run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: install lab test unit notebooks student benchmark clean
 
@@ -18,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 
 lab: install
 	@echo "Starting JupyterLab on the course notebooks: open the http://localhost:$(PORT)/lab?token=... URL printed below."
-	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) --no-browser
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) --no-browser $(ALLOW_ROOT)
 
 # Student versions of every notebook (solutions and hidden tests removed, outputs cleared).
 student: install
