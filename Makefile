@@ -7,7 +7,7 @@ PORT   ?= 8888
 # Jupyter refuses to run as root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install lab test unit notebooks student benchmark clean
+.PHONY: install lab test unit notebooks student grade benchmark clean
 
 # Create the virtual environment and install the course (editable) with its test tools.
 # Re-runs only when pyproject.toml changes.
@@ -22,10 +22,16 @@ lab: install
 	@echo "Starting JupyterLab on the course notebooks: open the http://localhost:$(PORT)/lab?token=... URL printed below."
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) --no-browser $(ALLOW_ROOT)
 
-# Student versions of every notebook (solutions and hidden tests removed, outputs cleared).
+# Student versions of every notebook, released with nbgrader (solutions and hidden tests
+# removed, outputs cleared) into $(STUDENT_DIR).
 student: install
 	rm -rf $(STUDENT_DIR)
-	$(BIN)/python -m aecourse.student notebooks $(STUDENT_DIR)
+	$(BIN)/python -m aecourse.grading release --to $(STUDENT_DIR)
+
+# Autograde a folder of submissions (one subfolder per student): build/grades/grades.csv + feedback.
+grade: install
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-with-one-subfolder-per-student"; exit 2; }
+	$(BIN)/python -m aecourse.grading grade $(SUBMISSIONS) --out build/grades
 
 # Unit tests, then every notebook and its student version, headless, in the fast `test` profile.
 test: student
@@ -42,3 +48,4 @@ benchmark: install
 
 clean:
 	rm -rf build .pytest_cache
+	find course -mindepth 1 -maxdepth 1 ! -name nbgrader_config.py -exec rm -rf {} +

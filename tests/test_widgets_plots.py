@@ -83,3 +83,14 @@ def test_plots_reject_bad_shapes():
         plots.latent_scatter(torch.randn(10, 5), torch.zeros(10, dtype=torch.long))
     with pytest.raises(ValueError, match="same shape"):
         plots.reconstructions(torch.rand(3, 1, 28, 28), torch.rand(3, 784))
+
+
+def test_check_feedback_for_untouched_starter_code_says_not_solved_yet():
+    def compression_ratio(image_shape, code_size, pixel_bits=8, code_bits=32):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    result = nb01.compression_ratio.evaluate(compression_ratio)
+    feedback = CheckFeedback(nb01.compression_ratio, compression_ratio, result)
+    assert "not attempted" in feedback.status.value and "Not solved yet" in feedback.status.value
+    assert "not solved yet" in feedback._repr_mimebundle_()["text/plain"]
