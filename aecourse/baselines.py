@@ -1,6 +1,10 @@
-"""Classical baselines to measure autoencoders against."""
+"""Classical baselines to measure autoencoders against: PCA and Logistic PCA."""
 import numpy as np
 from sklearn.decomposition import PCA
+
+from .logistic_pca import LogisticPCA
+
+__all__ = ["LogisticPCA", "pca_errors"]
 
 
 def pca_errors(x_train, x_test, code_sizes, random_state=0):

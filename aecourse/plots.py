@@ -10,7 +10,8 @@ def image_rows(rows, n=10, title=None):
     """Rows of images, one row per entry of ``rows``.
 
     Args:
-        rows: ``{row label: tensor (N, 1, H, W) or (N, H, W)}``, values in [0, 1].
+        rows: ``{row label: images}``, each a tensor (N, 1, H, W), (N, H, W) or of
+            flattened square images (N, H * W), values in [0, 1].
         n: number of images per row (columns).
     """
     n = min([n] + [len(images) for images in rows.values()])
@@ -18,7 +19,7 @@ def image_rows(rows, n=10, title=None):
     for r, (label, images) in enumerate(rows.items()):
         for c in range(n):
             ax = axes[r, c]
-            ax.imshow(images[c].detach().cpu().reshape(images.shape[-2:]).numpy(), cmap="gray", vmin=0, vmax=1)
+            ax.imshow(_square(images[c]), cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center")
@@ -26,6 +27,15 @@ def image_rows(rows, n=10, title=None):
         fig.suptitle(title)
     fig.tight_layout()
     plt.show()
+
+
+def _square(image):
+    """One image as a 2-D array: (1, H, W) and (H, W) keep their shape, a flat (H * W,) becomes square."""
+    image = torch.as_tensor(image).detach().cpu().float()
+    if image.ndim == 1:
+        side = round(image.numel() ** 0.5)
+        return image.reshape(side, side).numpy()
+    return image.reshape(image.shape[-2:]).numpy()
 
 
 def reconstructions(originals, reconstructed, n=10, title="Originals and their reconstructions"):
@@ -36,17 +46,19 @@ def reconstructions(originals, reconstructed, n=10, title="Originals and their r
     image_rows({"original": originals, "reconstruction": reconstructed}, n=n, title=title)
 
 
-def latent_scatter(codes, labels, title="Latent codes of test images", class_names=None, max_points=4000):
+def latent_scatter(codes, labels, title="Latent codes of test images", class_names=None, max_points=5000):
     """Scatter of 2-D or 3-D codes, coloured by class label, with a legend.
 
     Args:
         codes: tensor (N, 2) or (N, 3).
         labels: int tensor (N,).
         class_names: names of the classes (default: the label numbers).
+        max_points: draw at most this many points, a fixed random sample of all classes.
     """
     if codes.ndim != 2 or codes.shape[1] not in (2, 3):
         raise ValueError(f"latent_scatter draws codes of shape (N, 2) or (N, 3), got {tuple(codes.shape)}.")
-    codes, labels = codes[:max_points].detach().cpu(), labels[:max_points].cpu()
+    keep = torch.randperm(len(codes), generator=torch.Generator().manual_seed(0))[:max_points].sort().values
+    codes, labels = codes.detach().cpu()[keep], labels.cpu()[keep]
     three_d = codes.shape[1] == 3
     fig = plt.figure(figsize=(7, 6))
     ax = fig.add_subplot(projection="3d" if three_d else None)

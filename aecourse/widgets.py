@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 from .metrics import squared_error_per_image
+from .train import predict
 
 _COLOURS = {"correct": "#1a7f37", "incorrect": "#cf222e", "not attempted": "#6e7781"}
 
@@ -133,7 +134,8 @@ class ReconstructionBrowser(_TextFallback, widgets.VBox):
     """Pick a model (e.g. a code size) and a test image; see the original, its reconstruction and the error.
 
     Args:
-        models: ``{label: model}``; each model maps (B, 1, H, W) to the same shape.
+        models: ``{label: model}``; each model (a module or any function) maps
+            (B, 1, H, W) to the same shape.
         images: tensor (N, 1, H, W) of images to choose from.
     """
 
@@ -160,11 +162,8 @@ class ReconstructionBrowser(_TextFallback, widgets.VBox):
 
     @torch.no_grad()
     def _update(self, _change=None):
-        model = self.models[self.model_choice.value]
-        model.eval()
-        device = next(model.parameters()).device
         x = self.images[self.index.value: self.index.value + 1]
-        x_hat = model(x.to(device)).cpu()
+        x_hat = predict(self.models[self.model_choice.value], x)
         self.original.value = image_png(x[0])
         self.reconstruction.value = image_png(x_hat[0])
         error = squared_error_per_image(x_hat, x).item()

@@ -2,6 +2,7 @@
 import threading
 import time
 
+import numpy as np
 import pytest
 import torch
 
@@ -168,3 +169,60 @@ def test_check_raises_under_the_nbgrader_autograder(monkeypatch):
     with pytest.raises(AssertionError, match="not solved yet"):
         nb01.compression_ratio.check(not_attempted)
     assert nb01.compression_ratio.check(nb01.compression_ratio.reference) is nb01.compression_ratio.reference
+
+
+# --- notebook 02 ----------------------------------------------------------------------------------
+
+from aecourse.exercises import nb02  # noqa: E402
+
+
+def sklearn_pca_reconstruct(X_train, X_test, k):
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=k).fit(X_train.numpy())
+    return torch.from_numpy(pca.inverse_transform(pca.transform(X_test.numpy()))).float()
+
+
+def uncentred_pca_reconstruct(X_train, X_test, k):
+    components = torch.linalg.svd(X_train, full_matrices=False).Vh[:k]
+    return X_test @ components.T @ components
+
+
+def scipy_principal_angles(A, B):
+    from scipy.linalg import subspace_angles
+
+    return torch.from_numpy(np.sort(np.degrees(subspace_angles(A.numpy(), B.numpy()))))
+
+
+def radian_principal_angles(A, B):
+    cosines = torch.linalg.svdvals(torch.linalg.qr(A).Q.T @ torch.linalg.qr(B).Q)
+    return torch.arccos(cosines.clamp(-1, 1))
+
+
+def naive_bernoulli_nll(logits, x):
+    p = torch.sigmoid(logits)
+    return -(x * p.log() + (1 - x) * (1 - p).log()).sum(1).mean()
+
+
+NB02_ANSWERS = {
+    "pca_reconstruct": (sklearn_pca_reconstruct, [(uncentred_pca_reconstruct, "ignores the mean")]),
+    "bernoulli_nll": (
+        lambda t, x: torch.nn.functional.binary_cross_entropy_with_logits(t, x, reduction="none").sum(1).mean(),
+        [(naive_bernoulli_nll, "softplus"),
+         (torch.nn.functional.binary_cross_entropy_with_logits, "averages over the features")],
+    ),
+    "principal_angles": (scipy_principal_angles, [(radian_principal_angles, "radians")]),
+}
+
+
+@pytest.mark.parametrize("name", NB02_ANSWERS)
+def test_nb02_correct_wrong_crashing_and_untouched(name):
+    exercise = getattr(nb02, name)
+    correct, wrongs = NB02_ANSWERS[name]
+    assert exercise.evaluate(exercise.reference).status == CORRECT
+    assert exercise.evaluate(correct).status == CORRECT, str(exercise.evaluate(correct))
+    for wrong, phrase in wrongs:
+        result = exercise.evaluate(wrong)
+        assert result.status == INCORRECT and phrase in str(result), str(result)
+    assert "your code raised" in str(exercise.evaluate(crashes))
+    assert exercise.evaluate(not_attempted).status == NOT_ATTEMPTED

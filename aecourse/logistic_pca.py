@@ -1,0 +1,187 @@
+"""Logistic PCA: PCA for data in [0, 1], with a Bernoulli likelihood and a logistic link.
+
+PCA finds the k-dimensional affine subspace that best fits the data in squared
+error. Logistic PCA fits a k-dimensional affine subspace to the **natural
+parameters** (logits) of Bernoulli distributions instead: every pixel x_d in
+[0, 1] is modelled as the probability sigmoid(theta_d), and the loss is the
+Bernoulli negative log-likelihood (binary cross-entropy)
+
+    L = - sum_d [ x_d log sigmoid(theta_d) + (1 - x_d) log(1 - sigmoid(theta_d)) ]
+
+summed over pixels and averaged over images. Two published ways to tie theta to a
+k-number code z are implemented, selected by ``method``:
+
+``"projection"`` (Landgraf & Lee 2015)
+    theta = mu + (m (2x - 1) - mu) U U^T with U a D x k matrix of orthonormal
+    columns: the saturated model's logits m (2x - 1) are *projected* onto a
+    subspace, like PCA projects x. The code of a new image is a matrix product,
+    z = (m (2x - 1) - mu) U, so ``transform`` is as cheap as PCA's. m > 0 is
+    learned (or fixed by the ``m`` argument).
+``"factorization"`` (Collins, Dasgupta & Schapire 2001; Schein, Saul & Ungar 2003)
+    theta = mu + z V with V a k x D matrix and a free code z for every image:
+    exponential-family PCA. Fitting optimises the codes of the training images
+    together with V and mu; the code of a new image is found by optimising z with
+    V and mu fixed (a convex problem per image, solved for all images at once),
+    like scikit-learn's ``NMF.transform``. More flexible, slower to encode.
+
+Both are fitted by Adam in PyTorch on whole tensors: no Python loop over samples.
+"""
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator, TransformerMixin
+
+METHODS = ("projection", "factorization")
+
+
+def bernoulli_nll(logits, x):
+    """Binary cross-entropy summed over features, averaged over samples (nats per sample)."""
+    return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
+
+
+def _as_tensor(X, name="X"):
+    """Validate X: 2-D, finite, values in [0, 1]; return a float32 tensor and whether it was numpy."""
+    from_numpy = not isinstance(X, torch.Tensor)
+    tensor = torch.as_tensor(np.asarray(X) if from_numpy else X).detach().float().cpu()
+    if tensor.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {tuple(tensor.shape)}; "
+                         f"flatten images first, e.g. X.reshape(len(X), -1).")
+    if not torch.isfinite(tensor).all():
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    if len(tensor) and (tensor.min() < 0 or tensor.max() > 1):
+        raise ValueError(f"Logistic PCA models values in [0, 1] as probabilities; {name} has values in "
+                         f"[{tensor.min().item():.3g}, {tensor.max().item():.3g}]. Scale it first (e.g. pixels / 255).")
+    return tensor, from_numpy
+
+
+def _like(result, from_numpy):
+    result = result.detach()
+    return result.numpy() if from_numpy else result
+
+
+class LogisticPCA(TransformerMixin, BaseEstimator):
+    """Logistic PCA with scikit-learn's estimator interface.
+
+    Args:
+        n_components: code size k.
+        method: ``"projection"`` (Landgraf & Lee 2015) or ``"factorization"``
+            (Collins et al. 2001, Schein et al. 2003); see the module docstring.
+        m: scale of the saturated logits for ``"projection"``; ``None`` learns it.
+        max_iter: epochs over the data (``"projection"``, mini-batches of ``batch_size``)
+            or full-batch steps (``"factorization"``, for fitting and for ``transform``).
+        lr: Adam learning rate.
+        random_state: seed for the initialisation and the batch order.
+
+    Attributes (after ``fit``):
+        components_: (k, D) basis of the logit subspace (orthonormal rows for ``"projection"``).
+        mean_: (D,) logit offset mu.
+        m_: the scale m (``"projection"`` only).
+        loss_curve_: training loss (Bernoulli NLL per sample, nats) after each iteration.
+        n_features_in_: D.
+    """
+
+    def __init__(self, n_components=2, method="projection", m=None, max_iter=None, batch_size=500,
+                 lr=None, random_state=None):
+        self.n_components = n_components
+        self.method = method
+        self.m = m
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.lr = lr
+        self.random_state = random_state
+
+    def _check_params(self, n_features):
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}.")
+        if not (isinstance(self.n_components, (int, np.integer)) and 1 <= self.n_components <= n_features):
+            raise ValueError(f"n_components must be an integer in [1, {n_features}], got {self.n_components!r}.")
+        if self.m is not None and not self.m > 0:
+            raise ValueError(f"m must be positive, got {self.m!r}.")
+
+    def _iterations(self):
+        return self.max_iter or (10 if self.method == "projection" else 300)
+
+    def fit(self, X, y=None):
+        """Fit the model to X, shape (n_samples, n_features), values in [0, 1]. Returns self."""
+        X, _ = _as_tensor(X)
+        self._check_params(X.shape[1])
+        generator = torch.Generator().manual_seed(0 if self.random_state is None else self.random_state)
+        if self.method == "projection":
+            self._fit_projection(X, generator)
+        else:
+            self._fit_factorization(X, generator)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def _fit_projection(self, X, generator):
+        signs = 2 * X - 1
+        m0 = float(self.m or 4.0)
+        log_m = torch.tensor(m0).log().requires_grad_(self.m is None)
+        mean = (m0 * signs.mean(0)).requires_grad_(True)
+        # start from the PCA subspace of the saturated logits
+        sample = signs[torch.randperm(len(X), generator=generator)[:10_000]]
+        basis = torch.linalg.svd(sample - sample.mean(0), full_matrices=False).Vh[:self.n_components].T.clone()
+        basis.requires_grad_(True)
+        params = [basis, mean] + ([log_m] if self.m is None else [])
+        optimizer = torch.optim.Adam(params, lr=self.lr or 3e-3)
+        self.loss_curve_ = []
+        for _ in range(self._iterations()):
+            total = 0.0
+            for index in torch.randperm(len(X), generator=generator).split(self.batch_size):
+                U = torch.linalg.qr(basis).Q
+                logits = mean + (log_m.exp() * signs[index] - mean) @ U @ U.T
+                loss = bernoulli_nll(logits, X[index])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(index)
+            self.loss_curve_.append(total / len(X))
+        self.components_ = torch.linalg.qr(basis).Q.T.detach()
+        self.mean_ = mean.detach()
+        self.m_ = log_m.exp().item()
+
+    def _fit_factorization(self, X, generator):
+        mean = torch.logit(X.mean(0).clamp(1e-3, 1 - 1e-3)).requires_grad_(True)
+        components = (0.01 * torch.randn(self.n_components, X.shape[1], generator=generator)).requires_grad_(True)
+        codes = torch.zeros(len(X), self.n_components, requires_grad=True)
+        optimizer = torch.optim.Adam([codes, components, mean], lr=self.lr or 0.05)
+        self.loss_curve_ = []
+        for _ in range(self._iterations()):
+            loss = bernoulli_nll(mean + codes @ components, X)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            self.loss_curve_.append(loss.item())
+        self.components_ = components.detach()
+        self.mean_ = mean.detach()
+
+    def _check_fitted(self, n_features):
+        if not hasattr(self, "components_"):
+            raise RuntimeError("This LogisticPCA is not fitted yet: call fit(X) first.")
+        if n_features != self.n_features_in_:
+            raise ValueError(f"X has {n_features} features, but this LogisticPCA was fitted on {self.n_features_in_}.")
+
+    def transform(self, X):
+        """Codes of X: (n_samples, n_components)."""
+        X, from_numpy = _as_tensor(X)
+        self._check_fitted(X.shape[1])
+        if self.method == "projection":
+            return _like((self.m_ * (2 * X - 1) - self.mean_) @ self.components_.T, from_numpy)
+        codes = torch.zeros(len(X), self.n_components, requires_grad=True)
+        optimizer = torch.optim.Adam([codes], lr=self.lr or 0.05)
+        for _ in range(self._iterations()):
+            loss = bernoulli_nll(self.mean_ + codes @ self.components_, X)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return _like(codes, from_numpy)
+
+    def inverse_transform(self, Z):
+        """Reconstructions sigmoid(mu + Z components_): (n_samples, n_features), values in (0, 1)."""
+        from_numpy = not isinstance(Z, torch.Tensor)
+        Z = torch.as_tensor(np.asarray(Z) if from_numpy else Z).detach().float().cpu()
+        if not hasattr(self, "components_"):
+            raise RuntimeError("This LogisticPCA is not fitted yet: call fit(X) first.")
+        if Z.ndim != 2 or Z.shape[1] != self.n_components:
+            raise ValueError(f"Z must have shape (n_samples, {self.n_components}), got {tuple(Z.shape)}.")
+        return _like(torch.sigmoid(self.mean_ + Z @ self.components_), from_numpy)

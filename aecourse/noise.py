@@ -1,0 +1,71 @@
+"""Corruptions for denoising autoencoders (Vincent et al. 2008, 2010).
+
+Each function takes a batch of images ``x`` (any shape, values in [0, 1], on any
+device) and returns a corrupted copy; ``x`` itself is never changed. Randomness
+comes from ``generator``: a ``torch.Generator``, an integer seed (the same seed
+gives the same noise), or ``None`` for PyTorch's global generator.
+"""
+import math
+
+import torch
+
+
+def _generator(generator, device):
+    if generator is None or isinstance(generator, torch.Generator):
+        return generator
+    if isinstance(generator, int) and not isinstance(generator, bool):
+        return torch.Generator(device=device).manual_seed(generator)
+    raise TypeError(f"generator must be a torch.Generator, an int seed or None, got {type(generator).__name__}.")
+
+
+def _check_images(x):
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise TypeError(f"x must be a floating-point tensor of images, got "
+                        f"{type(x).__name__}{'' if not isinstance(x, torch.Tensor) else ' of ' + str(x.dtype)}.")
+
+
+def _check_fraction(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}.")
+
+
+def gaussian(x, sigma, clip=True, generator=None):
+    """Additive Gaussian noise: x + sigma * N(0, 1), clipped to [0, 1] unless ``clip=False``.
+
+    Args:
+        sigma: standard deviation, in pixel units (pixels span [0, 1]); must be >= 0.
+    """
+    _check_images(x)
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma < 0:
+        raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}.")
+    noisy = x + sigma * torch.randn(x.shape, generator=_generator(generator, x.device), device=x.device, dtype=x.dtype)
+    return noisy.clamp(0, 1) if clip else noisy
+
+
+def salt_and_pepper(x, p, salt_ratio=0.5, generator=None):
+    """Set a fraction ``p`` of the pixels to 0 or 1: to 1 (salt) with probability ``salt_ratio``, else 0 (pepper)."""
+    _check_images(x)
+    _check_fraction(p, "p")
+    _check_fraction(salt_ratio, "salt_ratio")
+    g = _generator(generator, x.device)
+    hit = torch.rand(x.shape, generator=g, device=x.device) < p
+    salt = torch.rand(x.shape, generator=g, device=x.device) < salt_ratio
+    return torch.where(hit, salt.to(x.dtype), x)
+
+
+def masking(x, p, generator=None):
+    """Masking noise: set a fraction ``p`` of the pixels to 0, like dropout on the input (without rescaling)."""
+    _check_images(x)
+    _check_fraction(p, "p")
+    keep = torch.rand(x.shape, generator=_generator(generator, x.device), device=x.device) >= p
+    return x * keep
+
+
+NOISES = {"gaussian": gaussian, "salt_and_pepper": salt_and_pepper, "masking": masking}
+
+
+def corrupt(x, kind, level, generator=None):
+    """Apply the noise named ``kind`` ("gaussian", "salt_and_pepper" or "masking") at ``level`` (sigma or p)."""
+    if kind not in NOISES:
+        raise ValueError(f"Unknown noise {kind!r}. Choose one of: {', '.join(NOISES)}.")
+    return NOISES[kind](x, level, generator=generator)

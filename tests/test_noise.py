@@ -1,0 +1,99 @@
+import math
+
+import pytest
+import torch
+
+from aecourse import noise
+
+
+@pytest.fixture
+def images():
+    return torch.rand(200, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+
+
+def test_gaussian_statistics_and_clipping(images):
+    flat = torch.full((100_000,), 0.5)
+    unclipped = noise.gaussian(flat, 0.1, clip=False, generator=0)
+    assert (unclipped - flat).mean().abs() < 2e-3
+    assert (unclipped - flat).std().item() == pytest.approx(0.1, rel=0.02)
+    clipped = noise.gaussian(images, 0.5, generator=0)
+    assert clipped.min() >= 0 and clipped.max() <= 1
+    assert noise.gaussian(images, 0.5, clip=False, generator=0).min() < 0
+    assert torch.equal(noise.gaussian(images, 0.0), images)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.1, 0.5, 1.0])
+def test_salt_and_pepper_hits_a_fraction_p(p):
+    x = torch.full((1000, 1, 28, 28), 0.5)
+    noisy = noise.salt_and_pepper(x, p, generator=1)
+    changed = (noisy != x).float().mean().item()
+    assert changed == pytest.approx(p, abs=0.005)
+    assert set(noisy[noisy != 0.5].unique().tolist()) <= {0.0, 1.0}
+
+
+def test_salt_ratio_controls_salt_versus_pepper():
+    x = torch.full((500, 784), 0.5)
+    noisy = noise.salt_and_pepper(x, 0.4, salt_ratio=0.25, generator=2)
+    salt, pepper = (noisy == 1).float().mean().item(), (noisy == 0).float().mean().item()
+    assert salt == pytest.approx(0.1, abs=0.005) and pepper == pytest.approx(0.3, abs=0.005)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.25, 0.75])
+def test_masking_zeroes_a_fraction_p_and_keeps_the_rest(p):
+    x = torch.rand(1000, 784, generator=torch.Generator().manual_seed(3)) * 0.5 + 0.5  # no zeros to start with
+    noisy = noise.masking(x, p, generator=4)
+    assert (noisy == 0).float().mean().item() == pytest.approx(p, abs=0.005)
+    kept = noisy != 0
+    assert torch.equal(noisy[kept], x[kept])
+
+
+@pytest.mark.parametrize("kind,level", [("gaussian", 0.3), ("salt_and_pepper", 0.2), ("masking", 0.3)])
+def test_same_seed_same_noise_and_input_untouched(images, kind, level):
+    before = images.clone()
+    a = noise.corrupt(images, kind, level, generator=7)
+    b = noise.corrupt(images, kind, level, generator=7)
+    c = noise.corrupt(images, kind, level, generator=8)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert torch.equal(images, before)
+    generator = torch.Generator().manual_seed(7)
+    assert torch.equal(noise.corrupt(images, kind, level, generator=generator), a)
+
+
+@pytest.mark.parametrize("shape", [(784,), (5, 784), (3, 1, 28, 28), (2, 3, 32, 32)])
+def test_any_batch_shape(shape):
+    x = torch.rand(shape)
+    for kind in noise.NOISES:
+        assert noise.corrupt(x, kind, 0.3, generator=0).shape == x.shape
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_works_on_gpu():
+    x = torch.rand(4, 1, 28, 28, device="cuda")
+    for kind in noise.NOISES:
+        out = noise.corrupt(x, kind, 0.3, generator=0)
+        assert out.device == x.device
+        assert torch.equal(out, noise.corrupt(x, kind, 0.3, generator=0))
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda x: noise.gaussian(x, -0.1), "sigma"),
+    (lambda x: noise.gaussian(x, math.nan), "sigma"),
+    (lambda x: noise.gaussian(x, math.inf), "sigma"),
+    (lambda x: noise.salt_and_pepper(x, 1.5), "p must be"),
+    (lambda x: noise.salt_and_pepper(x, math.nan), "p must be"),
+    (lambda x: noise.salt_and_pepper(x, 0.2, salt_ratio=-1), "salt_ratio"),
+    (lambda x: noise.masking(x, -0.01), "p must be"),
+    (lambda x: noise.corrupt(x, "speckle", 0.1), "Unknown noise"),
+])
+def test_invalid_arguments_give_clear_errors(images, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(images)
+
+
+def test_non_float_input_and_bad_generator_are_rejected():
+    with pytest.raises(TypeError, match="floating-point"):
+        noise.masking(torch.zeros(3, dtype=torch.uint8), 0.5)
+    with pytest.raises(TypeError, match="floating-point"):
+        noise.gaussian([0.5, 0.5], 0.1)
+    with pytest.raises(TypeError, match="generator"):
+        noise.masking(torch.rand(3), 0.5, generator="seed")
