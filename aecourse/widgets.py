@@ -46,6 +46,7 @@ class CheckFeedback(widgets.VBox):
 
     def __init__(self, exercise, answer, result):
         self.exercise, self.answer, self.result = exercise, answer, result
+        self.name = getattr(answer, "__name__", None)  # the notebook variable to re-read on "Check again"
         self.status = widgets.HTML()
         self.check_button = widgets.Button(description="Check again", icon="check")
         self.hint_button = widgets.Button(description="Hint", icon="lightbulb-o")
@@ -56,10 +57,9 @@ class CheckFeedback(widgets.VBox):
         super().__init__([self.status, widgets.HBox([self.check_button, self.hint_button]), self.hints])
 
     def _current_answer(self):
-        name = getattr(self.answer, "__name__", None)
         try:
             from IPython import get_ipython
-            return get_ipython().user_ns.get(name, self.answer)
+            return get_ipython().user_ns.get(self.name, self.answer)
         except AttributeError:  # not inside IPython
             return self.answer
 
@@ -69,7 +69,7 @@ class CheckFeedback(widgets.VBox):
         self._render()
 
     def _show_hint(self, _button=None):
-        self.hints.value += f"<p>💡 {html.escape(self.exercise.hint())}</p>"
+        self.hints.value += f"<p>{html.escape(self.exercise.hint())}</p>"
 
     def _summary(self):
         status = self.result.status

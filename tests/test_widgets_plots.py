@@ -17,9 +17,20 @@ def test_check_feedback_shows_status_hints_and_rechecks(monkeypatch):
     feedback.hint_button.click()
     feedback.hint_button.click()
     assert "Hint 1 of 2" in feedback.hints.value and "Hint 2 of 2" in feedback.hints.value
-    monkeypatch.setattr(feedback, "_current_answer", lambda: nb01.compression_ratio.reference)
+
+    # "Check again" re-reads the notebook variable `compression_ratio`, however often it changes
+    import IPython
+
+    namespace = {"compression_ratio": nb01.compression_ratio.reference}
+    monkeypatch.setattr(IPython, "get_ipython", lambda: type("Shell", (), {"user_ns": namespace})())
     feedback.check_button.click()
     assert "correct" in feedback.status.value and "uses your implementation" in feedback.status.value
+    namespace["compression_ratio"] = lambda *args: None
+    feedback.check_button.click()
+    assert "incorrect" in feedback.status.value
+    namespace["compression_ratio"] = nb01.compression_ratio.reference
+    feedback.check_button.click()
+    assert ": correct" in feedback.status.value
     bundle = feedback._repr_mimebundle_()
     assert "correct" in bundle["text/plain"] and "application/vnd.jupyter.widget-view+json" in bundle
 

@@ -1,0 +1,236 @@
+"""Every notebook in a real browser: JupyterLab with headless Chromium, driven by Playwright.
+
+nbval proves that the notebooks execute; these tests prove that what a learner sees
+works. For each notebook in notebooks/ (a temporary copy, `test` profile): clear
+and run all cells, wait for the kernel, assert that no cell shows an error and that
+every widget rendered; move the first slider of a widget that shows an image and
+see the image change; give the first exercise a wrong answer, press "Check again",
+see the failure; give it the right one, see success.
+
+Chromium comes from Debian (`apt-get install chromium`); without it these tests
+are skipped with a message. Screenshots land in build/screenshots/ when a test
+fails, or always with AECOURSE_SCREENSHOTS=1.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from aecourse.grading import NOTEBOOKS_DIR, REPO
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = REPO / "build" / "screenshots"
+CHECK_CELL = re.compile(r"^(\w+) = exercises\.(\w+)\.check\(\1\)", re.MULTILINE)
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"]
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - playwright is a test dependency
+    sync_playwright = None
+
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"browser tests skipped: no Chromium at {CHROMIUM} (install it: apt-get install chromium)"),
+    pytest.mark.skipif(sync_playwright is None, reason="browser tests skipped: playwright is not installed"),
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on 127.0.0.1 over a temporary copy of the notebooks, no token, `test` profile."""
+    root = tmp_path_factory.mktemp("lab")
+    for notebook in NOTEBOOKS_DIR.glob("*.ipynb"):
+        shutil.copy(notebook, root)
+    settings = root / ".settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))  # render every cell
+    port = free_port()
+    env = dict(os.environ, AECOURSE_PROFILE="test", JUPYTERLAB_SETTINGS_DIR=str(root / ".settings"))
+    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+               "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
+               "--LabApp.expose_app_in_browser=True"]
+    if hasattr(os, "getuid") and os.getuid() == 0:
+        command.append("--allow-root")
+    log = open(root.parent / f"{root.name}-jupyterlab.log", "w")
+    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"JupyterLab did not start; see {log.name}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        yield page
+    finally:
+        report = getattr(request.node, "report_call", None)
+        if (report is not None and report.failed) or os.environ.get("AECOURSE_SCREENSHOTS"):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', request.node.name)}.png"
+            page.screenshot(path=str(path), full_page=True)
+            print(f"screenshot: {path}")
+        context.close()
+
+
+PANEL = "window.jupyterapp.shell.currentWidget"
+
+ALL_EXECUTED = f"""() => {{
+    const panel = {PANEL};
+    const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+    if (!kernel || kernel.status !== 'idle') return false;
+    const cells = panel.content.model.cells;
+    for (let i = 0; i < cells.length; i++) {{
+        const cell = cells.get(i);
+        if (cell.type === 'code' && cell.sharedModel.getSource().trim() && cell.executionCount === null) return false;
+    }}
+    return true;
+}}"""
+
+ERRORS = f"""() => {{
+    const cells = {PANEL}.content.model.cells, errors = [];
+    for (let i = 0; i < cells.length; i++) {{
+        const cell = cells.get(i);
+        if (cell.type !== 'code') continue;
+        for (const output of cell.outputs.toJSON())
+            if (output.output_type === 'error') errors.push(`cell ${{i}}: ${{output.ename}}: ${{output.evalue}}`);
+    }}
+    return errors;
+}}"""
+
+WIDGET_OUTPUTS = f"""() => {{
+    const cells = {PANEL}.content.model.cells;
+    let count = 0;
+    for (let i = 0; i < cells.length; i++) {{
+        const cell = cells.get(i);
+        if (cell.type !== 'code') continue;
+        for (const output of cell.outputs.toJSON())
+            if (output.data && output.data['application/vnd.jupyter.widget-view+json']) count++;
+    }}
+    return count;
+}}"""
+
+
+def wait_until(page, condition, arg, failure, timeout=20_000):
+    """Wait for a JavaScript condition; fail the test with a readable message if it never holds."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(condition, arg=arg, timeout=timeout)
+    except PlaywrightTimeout:
+        pytest.fail(f"{failure} (waited {timeout / 1000:g} s)")
+
+
+def execute(page, code):
+    """Run code in the notebook's kernel, as if typed into a new cell."""
+    page.evaluate(f"""async (code) => {{
+        const future = {PANEL}.sessionContext.session.kernel.requestExecute({{code}});
+        await future.done;
+    }}""", code)
+
+
+def run_all(page, lab, notebook):
+    page.goto(f"{lab}/lab/tree/{notebook.name}?reset")  # a fresh workspace: only this notebook open
+    page.wait_for_function(f"() => window.jupyterapp && {PANEL} && {PANEL}.sessionContext "
+                           f"&& {PANEL}.sessionContext.session && {PANEL}.sessionContext.session.kernel "
+                           f"&& {PANEL}.sessionContext.session.kernel.status === 'idle'", timeout=120_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_timeout(1000)
+    page.wait_for_function(ALL_EXECUTED, timeout=240_000, polling=500)
+
+
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+@pytest.mark.timeout(420)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
+def test_notebook_runs_and_its_widgets_work_in_jupyterlab(lab, page, notebook):
+    run_all(page, lab, notebook)
+    assert page.evaluate(ERRORS) == []
+
+    # every widget the notebook created is rendered, none failed
+    expected = page.evaluate(WIDGET_OUTPUTS)
+    assert expected > 0, "the notebook creates no widget"
+    panel = page.locator("#" + page.evaluate(f"() => {PANEL}.id"))
+    rendered = panel.locator(".jp-OutputArea-output:has(> .jupyter-widgets)")  # one widget view per output
+    wait_until(page, "(n) => document.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets').length >= n",
+               expected, f"fewer than {expected} widgets rendered", timeout=30_000)
+    assert rendered.count() == expected
+    assert panel.get_by_text("Error displaying widget").count() == 0
+
+    # moving a slider changes the picture it controls
+    explorer = rendered.filter(has=page.locator(".noUi-handle")).filter(has=page.locator("img")).first
+    images = explorer.locator("img")
+    before = [images.nth(i).get_attribute("src") for i in range(images.count())]
+    handle = explorer.locator(".noUi-handle").first
+    handle.focus()
+    for _ in range(10):
+        handle.press("ArrowRight")
+    wait_until(page, "([root, before]) => [...root.querySelectorAll('img')].some((img, i) => img.src !== before[i])",
+               [explorer.element_handle(), before], "moving the slider did not change the image it controls")
+
+    # the first exercise: a wrong answer fails, the right one passes
+    source = json.loads(notebook.read_text())
+    checks = [CHECK_CELL.search("".join(c["source"])) for c in source["cells"] if c["cell_type"] == "code"]
+    name, exercise = next(m for m in checks if m).groups()
+    feedback = rendered.filter(has=page.get_by_role("button", name="Check again")).first
+    execute(page, f"def {name}(*args, **kwargs):\n    return None")
+    feedback.get_by_role("button", name="Check again").click()
+    wait_until(page, "(root) => root.innerText.includes(': incorrect')", feedback.element_handle(),
+               f"'Check again' with a wrong {name} did not show the failure")
+    assert "FAILED" not in feedback.inner_text()  # the widget lists failures with a cross, not the text form
+    assert "✘" in feedback.inner_text()
+    execute(page, f"{name} = exercises.{exercise}.reference")
+    feedback.get_by_role("button", name="Check again").click()
+    wait_until(page, "(root) => root.innerText.includes(': correct')", feedback.element_handle(),
+               f"'Check again' with the right {name} did not show success")
+    feedback.get_by_role("button", name="Hint").click()
+    wait_until(page, "(root) => root.innerText.includes('Hint 1 of')", feedback.element_handle(),
+               "the Hint button showed no hint")
+
+    page.evaluate(f"() => {PANEL}.sessionContext.shutdown()")
