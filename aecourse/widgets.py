@@ -10,7 +10,8 @@ import ipywidgets as widgets
 import torch
 from PIL import Image
 
-from .metrics import squared_error_per_image
+from . import noise
+from .metrics import psnr, squared_error_per_image
 from .train import predict
 
 _COLOURS = {"correct": "#1a7f37", "incorrect": "#cf222e", "not attempted": "#6e7781"}
@@ -169,3 +170,49 @@ class ReconstructionBrowser(_TextFallback, widgets.VBox):
         error = squared_error_per_image(x_hat, x).item()
         self.error.value = f"squared error of this image: <b>{error:.2f}</b> (summed over {x[0].numel()} pixels)"
 
+
+
+class DenoisingExplorer(_TextFallback, widgets.VBox):
+    """Choose a noise, its strength, a denoiser and a test image; see clean, noisy and denoised with PSNR.
+
+    Args:
+        models: ``{label: model}`` mapping noisy (B, 1, H, W) images to clean ones.
+        images: clean images (N, 1, H, W) to choose from.
+        levels: starting strength per noise type (sigma or p).
+    """
+
+    fallback_text = "Denoising explorer: run the notebook to choose the noise, its strength, the model and an image."
+
+    def __init__(self, models, images, levels=None):
+        self.models, self.images = models, images
+        self.levels = levels or {"gaussian": 0.5, "salt_and_pepper": 0.2, "masking": 0.5}
+        self.kind = widgets.Dropdown(options=list(noise.NOISES), value="gaussian", description="noise")
+        self.level = widgets.FloatSlider(value=self.levels["gaussian"], min=0.0, max=1.0, step=0.05,
+                                         description="strength")
+        self.model_choice = widgets.Dropdown(options=list(models), description="denoiser")
+        self.index = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image")
+        self.pictures = {name: widgets.Image(format="png", width=112, height=112)
+                         for name in ("clean", "noisy", "denoised")}
+        self.scores = widgets.HTML()
+        self.kind.observe(self._new_kind, names="value")
+        for control in (self.level, self.model_choice, self.index):
+            control.observe(self._update, names="value")
+        self._update()
+        super().__init__([widgets.HBox([self.kind, self.level]), widgets.HBox([self.model_choice, self.index]),
+                          widgets.HBox([ReconstructionBrowser._labelled(name, picture)
+                                        for name, picture in self.pictures.items()]),
+                          self.scores])
+
+    def _new_kind(self, _change=None):
+        self.level.value = self.levels[self.kind.value]  # triggers _update unless the value is unchanged
+        self._update()
+
+    @torch.no_grad()
+    def _update(self, _change=None):
+        x = self.images[self.index.value: self.index.value + 1]
+        noisy = noise.corrupt(x, self.kind.value, self.level.value, generator=self.index.value)
+        denoised = predict(self.models[self.model_choice.value], noisy)
+        for name, image in (("clean", x), ("noisy", noisy), ("denoised", denoised)):
+            self.pictures[name].value = image_png(image[0])
+        self.scores.value = (f"PSNR noisy <b>{psnr(noisy, x).item():.1f} dB</b>, "
+                             f"denoised <b>{psnr(denoised, x).item():.1f} dB</b>")

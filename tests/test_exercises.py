@@ -226,3 +226,46 @@ def test_nb02_correct_wrong_crashing_and_untouched(name):
         assert result.status == INCORRECT and phrase in str(result), str(result)
     assert "your code raised" in str(exercise.evaluate(crashes))
     assert exercise.evaluate(not_attempted).status == NOT_ATTEMPTED
+
+
+# --- notebook 04 ----------------------------------------------------------------------------------
+
+from aecourse.exercises import nb04  # noqa: E402
+
+
+def bernoulli_salt_and_pepper(x, p):
+    hit = torch.bernoulli(torch.full_like(x, p)).bool()
+    return torch.where(hit, torch.bernoulli(torch.full_like(x, 0.5)), x)
+
+
+NB04_ANSWERS = {
+    "salt_and_pepper": (
+        bernoulli_salt_and_pepper,
+        [(lambda x, p: torch.where(torch.rand_like(x) < p, torch.ones_like(x), x), "about half"),
+         (lambda x, p: torch.where(torch.rand_like(x) < p / 2, (torch.rand_like(x) < 0.5).float(), x),
+          "changed")],
+    ),
+    "masking": (
+        lambda x, p: torch.where(torch.rand_like(x) < p, torch.zeros_like(x), x),
+        [(lambda x, p: torch.nn.functional.dropout(x, p), "like nn.Dropout"),
+         (lambda x, p: x * (torch.rand_like(x) < p), "zeroed")],
+    ),
+    "psnr": (
+        lambda x_hat, x: -10 * torch.log10((x_hat - x).pow(2).mean(dim=tuple(range(1, x.ndim)))),
+        [(lambda x_hat, x: 10 * torch.log10(1 / (x_hat - x).pow(2).mean()), "one PSNR for the whole batch"),
+         (lambda x_hat, x: 10 * torch.log10((x_hat - x).pow(2).flatten(1).mean(1)), "wrong sign")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", NB04_ANSWERS)
+def test_nb04_correct_wrong_crashing_and_untouched(name):
+    exercise = getattr(nb04, name)
+    correct, wrongs = NB04_ANSWERS[name]
+    assert exercise.evaluate(exercise.reference).status == CORRECT
+    assert exercise.evaluate(correct).status == CORRECT, str(exercise.evaluate(correct))
+    for wrong, phrase in wrongs:
+        result = exercise.evaluate(wrong)
+        assert result.status == INCORRECT and phrase in str(result), str(result)
+    assert "your code raised" in str(exercise.evaluate(crashes))
+    assert exercise.evaluate(not_attempted).status == NOT_ATTEMPTED

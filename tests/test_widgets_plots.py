@@ -105,3 +105,20 @@ def test_check_feedback_for_untouched_starter_code_says_not_solved_yet():
     feedback = CheckFeedback(nb01.compression_ratio, compression_ratio, result)
     assert "not attempted" in feedback.status.value and "Not solved yet" in feedback.status.value
     assert "not solved yet" in feedback._repr_mimebundle_()["text/plain"]
+
+
+def test_denoising_explorer_follows_noise_strength_model_and_image():
+    from aecourse.widgets import DenoisingExplorer
+
+    models = {"a": MLPAutoencoder((784, 16, 8)), "b": MLPAutoencoder((784, 16, 4))}
+    explorer = DenoisingExplorer(models, torch.rand(5, 1, 28, 28))
+    noisy, denoised = explorer.pictures["noisy"].value, explorer.pictures["denoised"].value
+    explorer.kind.value = "masking"
+    assert explorer.level.value == 0.5 and explorer.pictures["noisy"].value != noisy
+    noisy = explorer.pictures["noisy"].value
+    explorer.level.value = 0.9
+    assert explorer.pictures["noisy"].value != noisy
+    explorer.model_choice.value = "b"
+    assert explorer.pictures["denoised"].value != denoised
+    explorer.index.value = 2
+    assert "PSNR noisy" in explorer.scores.value and "run the notebook" in explorer._repr_mimebundle_()["text/plain"]
