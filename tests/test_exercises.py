@@ -215,19 +215,6 @@ NB02_ANSWERS = {
 }
 
 
-@pytest.mark.parametrize("name", NB02_ANSWERS)
-def test_nb02_correct_wrong_crashing_and_untouched(name):
-    exercise = getattr(nb02, name)
-    correct, wrongs = NB02_ANSWERS[name]
-    assert exercise.evaluate(exercise.reference).status == CORRECT
-    assert exercise.evaluate(correct).status == CORRECT, str(exercise.evaluate(correct))
-    for wrong, phrase in wrongs:
-        result = exercise.evaluate(wrong)
-        assert result.status == INCORRECT and phrase in str(result), str(result)
-    assert "your code raised" in str(exercise.evaluate(crashes))
-    assert exercise.evaluate(not_attempted).status == NOT_ATTEMPTED
-
-
 # --- notebook 04 ----------------------------------------------------------------------------------
 
 from aecourse.exercises import nb04  # noqa: E402
@@ -258,10 +245,14 @@ NB04_ANSWERS = {
 }
 
 
-@pytest.mark.parametrize("name", NB04_ANSWERS)
-def test_nb04_correct_wrong_crashing_and_untouched(name):
-    exercise = getattr(nb04, name)
-    correct, wrongs = NB04_ANSWERS[name]
+ANSWERS_BY_MODULE = [(nb02, NB02_ANSWERS), (nb04, NB04_ANSWERS)]
+
+
+@pytest.mark.parametrize("module,name", [(m, n) for m, answers in ANSWERS_BY_MODULE for n in answers],
+                         ids=lambda value: getattr(value, "__name__", value).split(".")[-1])
+def test_correct_wrong_crashing_and_untouched_answers(module, name):
+    exercise = getattr(module, name)
+    correct, wrongs = dict(ANSWERS_BY_MODULE)[module][name]
     assert exercise.evaluate(exercise.reference).status == CORRECT
     assert exercise.evaluate(correct).status == CORRECT, str(exercise.evaluate(correct))
     for wrong, phrase in wrongs:
