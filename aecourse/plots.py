@@ -5,6 +5,8 @@ Every figure has a title, labelled axes and, where colours carry meaning, a lege
 import matplotlib.pyplot as plt
 import torch
 
+from .train import predict
+
 
 def image_rows(rows, n=10, title=None):
     """Rows of images, one row per entry of ``rows``.
@@ -90,8 +92,7 @@ def latent_grid(decoder, codes, n=15, title="Decoded images across the 2-D code 
     low, high = torch.quantile(codes.float().cpu(), torch.tensor([0.01, 0.99]), dim=0)
     z1, z2 = (torch.linspace(low[i].item(), high[i].item(), n) for i in range(2))
     grid = torch.stack(torch.meshgrid(z1, z2.flip(0), indexing="xy"), dim=-1).reshape(-1, 2)
-    params = list(decoder.parameters()) if isinstance(decoder, torch.nn.Module) else []
-    images = decoder(grid.to(params[0].device if params else "cpu")).cpu()
+    images = predict(decoder, grid)
     side = images.shape[-1]
     mosaic = images.reshape(n, n, side, side).permute(0, 2, 1, 3).reshape(n * side, n * side)
     fig, ax = plt.subplots(figsize=(7, 7))

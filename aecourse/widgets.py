@@ -26,6 +26,11 @@ def image_png(image, scale=4):
     return buffer.getvalue()
 
 
+def _labelled(text, image):
+    """An image widget under a bold caption."""
+    return widgets.VBox([widgets.HTML(f"<b>{text}</b>"), image])
+
+
 class _TextFallback:
     """Give a widget a readable text form for places that cannot show widgets (a static page)."""
 
@@ -124,11 +129,8 @@ class LatentExplorer(_TextFallback, widgets.VBox):
         """The code the sliders point at, shape (1, d)."""
         return torch.tensor([[s.value for s in self.sliders]])
 
-    @torch.no_grad()
     def _update(self, _change=None):
-        params = list(self.decoder.parameters()) if isinstance(self.decoder, torch.nn.Module) else []
-        code = self.code().to(params[0].device if params else "cpu")
-        self.image.value = image_png(self.decoder(code)[0], scale=6)
+        self.image.value = image_png(predict(self.decoder, self.code())[0], scale=6)
 
 
 class ReconstructionBrowser(_TextFallback, widgets.VBox):
@@ -153,13 +155,9 @@ class ReconstructionBrowser(_TextFallback, widgets.VBox):
             control.observe(self._update, names="value")
         self._update()
         super().__init__([widgets.HBox([self.model_choice, self.index]),
-                          widgets.HBox([self._labelled("original", self.original),
-                                        self._labelled("reconstruction", self.reconstruction)]),
+                          widgets.HBox([_labelled("original", self.original),
+                                        _labelled("reconstruction", self.reconstruction)]),
                           self.error])
-
-    @staticmethod
-    def _labelled(text, image):
-        return widgets.VBox([widgets.HTML(f"<b>{text}</b>"), image])
 
     @torch.no_grad()
     def _update(self, _change=None):
@@ -169,7 +167,6 @@ class ReconstructionBrowser(_TextFallback, widgets.VBox):
         self.reconstruction.value = image_png(x_hat[0])
         error = squared_error_per_image(x_hat, x).item()
         self.error.value = f"squared error of this image: <b>{error:.2f}</b> (summed over {x[0].numel()} pixels)"
-
 
 
 class DenoisingExplorer(_TextFallback, widgets.VBox):
@@ -199,13 +196,15 @@ class DenoisingExplorer(_TextFallback, widgets.VBox):
             control.observe(self._update, names="value")
         self._update()
         super().__init__([widgets.HBox([self.kind, self.level]), widgets.HBox([self.model_choice, self.index]),
-                          widgets.HBox([ReconstructionBrowser._labelled(name, picture)
-                                        for name, picture in self.pictures.items()]),
+                          widgets.HBox([_labelled(name, picture) for name, picture in self.pictures.items()]),
                           self.scores])
 
     def _new_kind(self, _change=None):
-        self.level.value = self.levels[self.kind.value]  # triggers _update unless the value is unchanged
-        self._update()
+        level = self.levels[self.kind.value]
+        if self.level.value == level:
+            self._update()  # the slider stays put, so it will not redraw by itself
+        else:
+            self.level.value = level  # the slider's observer redraws
 
     @torch.no_grad()
     def _update(self, _change=None):
