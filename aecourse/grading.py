@@ -16,6 +16,7 @@ bottom in the fast ``test`` profile unless ``AECOURSE_PROFILE`` says otherwise.
 import argparse
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 COURSE_DIR = REPO / "course"
 NOTEBOOKS_DIR = REPO / "notebooks"
+
+
+# A graded check cell, by the convention in docs/INSTRUCTORS.md: `name = exercises.name.check(name)`.
+CHECK_CELL = re.compile(r"^(\w+) = exercises\.(\w+)\.check\(\1\)", re.MULTILINE)
 
 
 class GradingError(RuntimeError):

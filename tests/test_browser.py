@@ -25,11 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from aecourse.grading import NOTEBOOKS_DIR, REPO
+from aecourse.grading import CHECK_CELL, NOTEBOOKS_DIR, REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = REPO / "build" / "screenshots"
-CHECK_CELL = re.compile(r"^(\w+) = exercises\.(\w+)\.check\(\1\)", re.MULTILINE)
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                   "--disable-background-networking", "--disable-component-update"]
 

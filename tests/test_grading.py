@@ -14,9 +14,8 @@ import nbformat
 import pytest
 
 from aecourse.exercises import CORRECT
-from aecourse.grading import COURSE_DIR, NOTEBOOKS_DIR, assignments, grade, nbgrader, release
+from aecourse.grading import CHECK_CELL, COURSE_DIR, NOTEBOOKS_DIR, assignments, grade, nbgrader, release
 
-CHECK_CELL = re.compile(r"^(\w+) = exercises\.(\w+)\.check\(\1\)", re.MULTILINE)
 EXERCISE_MODULE = re.compile(r"^from aecourse\.exercises import (\w+) as exercises$", re.MULTILINE)
 
 # An answer that returns the right value exactly for the inputs the visible checks

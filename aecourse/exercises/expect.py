@@ -39,14 +39,19 @@ def expect_number(got, expected, what, rel_tol=1e-6, abs_tol=1e-9):
         raise AssertionError(f"{what}: your result {got:.6g} is not the correct value")
 
 
-def expect_tensor(got, expected, what, rtol=1e-4, atol=1e-5):
-    """Assert that ``got`` is a finite floating tensor of ``expected``'s shape and values."""
+def expect_float_tensor(got, shape, what):
+    """Assert that ``got`` is a floating-point tensor of the given shape."""
     if not isinstance(got, torch.Tensor):
         raise AssertionError(f"{what}: expected a torch.Tensor, got {type(got).__name__}")
-    if got.shape != expected.shape:
-        raise AssertionError(f"{what}: expected shape {tuple(expected.shape)}, got {tuple(got.shape)}")
+    if got.shape != shape:
+        raise AssertionError(f"{what}: expected shape {tuple(shape)}, got {tuple(got.shape)}")
     if not got.is_floating_point():
         raise AssertionError(f"{what}: expected a floating-point tensor, got dtype {got.dtype}")
+
+
+def expect_tensor(got, expected, what, rtol=1e-4, atol=1e-5):
+    """Assert that ``got`` is a finite floating tensor of ``expected``'s shape and values."""
+    expect_float_tensor(got, expected.shape, what)
     if not torch.isfinite(got).all():
         raise AssertionError(f"{what}: your result contains NaN or infinity")
     got = got.detach().to(expected.dtype).cpu()

@@ -3,7 +3,7 @@ import torch
 
 from .. import metrics, noise
 from .core import Case, Exercise
-from .expect import call, expect_tensor
+from .expect import call, expect_float_tensor, expect_tensor
 
 
 def _grey(n=2000, seed=0):
@@ -14,12 +14,7 @@ def _grey(n=2000, seed=0):
 def _corrupted(answer, x, p):
     torch.manual_seed(1234)
     out = call(answer, x, p)
-    if not isinstance(out, torch.Tensor):
-        raise AssertionError(f"expected a tensor, got {type(out).__name__}")
-    if out.shape != x.shape:
-        raise AssertionError(f"the corrupted batch must keep the shape {tuple(x.shape)}, got {tuple(out.shape)}")
-    if not out.is_floating_point():
-        raise AssertionError(f"expected a floating-point tensor, got dtype {out.dtype}")
+    expect_float_tensor(out, x.shape, "the corrupted batch (it keeps the input's shape)")
     return out
 
 
