@@ -52,7 +52,8 @@ class History:
     interrupted: bool = False
 
     def __str__(self):
-        text = f"{len(self.train)} epochs in {self.seconds:.1f} s"
+        n = len(self.train)
+        text = f"{n} epoch{'' if n == 1 else 's'} in {self.seconds:.1f} s"
         if self.train:
             text += f": train loss {self.train[-1]:.4g}"
         if self.test:
