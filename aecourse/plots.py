@@ -12,8 +12,8 @@ def image_rows(rows, n=10, title=None):
     """Rows of images, one row per entry of ``rows``.
 
     Args:
-        rows: ``{row label: images}``, each a tensor (N, 1, H, W), (N, H, W) or of
-            flattened square images (N, H * W), values in [0, 1].
+        rows: ``{row label: images}``, each a tensor (N, 1, H, W), (N, H, W), colour
+            (N, 3, H, W) or of flattened square images (N, H * W), values in [0, 1].
         n: number of images per row (columns).
     """
     n = min([n] + [len(images) for images in rows.values()])
@@ -21,7 +21,7 @@ def image_rows(rows, n=10, title=None):
     for r, (label, images) in enumerate(rows.items()):
         for c in range(n):
             ax = axes[r, c]
-            ax.imshow(_square(images[c]), cmap="gray", vmin=0, vmax=1)
+            ax.imshow(_square(images[c]).clip(0, 1), cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center")
@@ -32,11 +32,16 @@ def image_rows(rows, n=10, title=None):
 
 
 def _square(image):
-    """One image as a 2-D array: (1, H, W) and (H, W) keep their shape, a flat (H * W,) becomes square."""
+    """One image as an array for imshow.
+
+    (1, H, W) and (H, W) give (H, W); a colour (3, H, W) gives (H, W, 3); a flat (H * W,) becomes square.
+    """
     image = torch.as_tensor(image).detach().cpu().float()
     if image.ndim == 1:
         side = round(image.numel() ** 0.5)
         return image.reshape(side, side).numpy()
+    if image.ndim == 3 and image.shape[0] == 3:
+        return image.permute(1, 2, 0).numpy()
     return image.reshape(image.shape[-2:]).numpy()
 
 

@@ -10,6 +10,8 @@ import ipywidgets as widgets
 import torch
 from PIL import Image
 
+from torchvision.utils import make_grid
+
 from . import noise
 from .metrics import psnr, squared_error_per_image
 from .train import predict
@@ -18,8 +20,15 @@ _COLOURS = {"correct": "#1a7f37", "incorrect": "#cf222e", "not attempted": "#6e7
 
 
 def image_png(image, scale=4):
-    """PNG bytes of a (1, H, W) or (H, W) tensor with values in [0, 1], enlarged ``scale`` times."""
-    pixels = image.detach().cpu().reshape(image.shape[-2:]).clamp(0, 1).mul(255).round().byte().numpy()
+    """PNG bytes of an image with values in [0, 1], enlarged ``scale`` times.
+
+    ``image``: greyscale (1, H, W) or (H, W), or colour (3, H, W).
+    """
+    image = image.detach().cpu().clamp(0, 1).mul(255).round().byte()
+    if image.ndim == 3 and image.shape[0] == 3:
+        pixels = image.permute(1, 2, 0).numpy()
+    else:
+        pixels = image.reshape(image.shape[-2:]).numpy()
     picture = Image.fromarray(pixels).resize((pixels.shape[1] * scale, pixels.shape[0] * scale), Image.NEAREST)
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
@@ -215,3 +224,63 @@ class DenoisingExplorer(_TextFallback, widgets.VBox):
             self.pictures[name].value = image_png(image[0])
         self.scores.value = (f"PSNR noisy <b>{psnr(noisy, x).item():.1f} dB</b>, "
                              f"denoised <b>{psnr(denoised, x).item():.1f} dB</b>")
+
+
+_STOP_AT = (torch.nn.Conv2d, torch.nn.Linear, torch.nn.Flatten)  # where a layer's own computation ends
+
+
+class FeatureMapExplorer(_TextFallback, widgets.VBox):
+    """Pick a test image and an encoder layer; see the image, its reconstruction and the layer's feature maps.
+
+    Args:
+        model: an autoencoder with an ``encoder`` (an ``nn.Sequential``) and a ``forward``
+            that reconstructs its input.
+        images: tensor (N, C, H, W) of images to choose from.
+        max_maps: how many feature maps of a layer to show (the first ones).
+
+    Each feature map is scaled to [0, 1] on its own (black: its smallest value, white: its largest).
+    """
+
+    fallback_text = "Feature-map explorer: run the notebook to pick an image and a layer."
+
+    def __init__(self, model, images, max_maps=32):
+        layers = [(i, layer) for i, layer in enumerate(model.encoder) if isinstance(layer, torch.nn.Conv2d)]
+        if not layers:
+            raise ValueError("model.encoder has no nn.Conv2d layer to show.")
+        self.model, self.images, self.max_maps = model, images, max_maps
+        self.layer = widgets.Dropdown(options=[(f"conv {k + 1} ({layer.out_channels} maps)", i)
+                                               for k, (i, layer) in enumerate(layers)], description="layer")
+        self.index = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image")
+        self.original = widgets.Image(format="png", width=112, height=112)
+        self.reconstruction = widgets.Image(format="png", width=112, height=112)
+        self.maps = widgets.Image(format="png")
+        self.caption = widgets.HTML()
+        for control in (self.layer, self.index):
+            control.observe(self._update, names="value")
+        self._update()
+        super().__init__([widgets.HBox([self.layer, self.index]),
+                          widgets.HBox([_labelled("original", self.original),
+                                        _labelled("reconstruction", self.reconstruction)]),
+                          self.caption, self.maps])
+
+    def feature_maps(self):
+        """Feature maps of the chosen layer (after its normalisation and activation, if any), shape (C, h, w)."""
+        encoder, up_to = self.model.encoder, self.layer.value + 1
+        while up_to < len(encoder) and not isinstance(encoder[up_to], _STOP_AT):
+            up_to += 1  # include the normalisation and activation that follow the convolution
+        x = self.images[self.index.value: self.index.value + 1]
+        return predict(encoder[:up_to], x)[0]
+
+    @torch.no_grad()
+    def _update(self, _change=None):
+        x = self.images[self.index.value: self.index.value + 1]
+        self.original.value = image_png(x[0])
+        self.reconstruction.value = image_png(predict(self.model, x)[0])
+        maps = self.feature_maps()[: self.max_maps]
+        low = maps.flatten(1).min(1).values[:, None, None]
+        high = maps.flatten(1).max(1).values[:, None, None]
+        scaled = ((maps - low) / (high - low).clamp_min(1e-8)).unsqueeze(1)
+        grid = make_grid(scaled, nrow=8, padding=1, pad_value=0.5)
+        self.maps.value = image_png(grid, scale=max(1, 96 // maps.shape[-1]))
+        self.caption.value = (f"<b>{len(maps)} feature maps of {maps.shape[-2]} x {maps.shape[-1]}</b> "
+                              "(each scaled to its own range: white = strongest response)")

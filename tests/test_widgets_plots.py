@@ -122,3 +122,39 @@ def test_denoising_explorer_follows_noise_strength_model_and_image():
     assert explorer.pictures["denoised"].value != denoised
     explorer.index.value = 2
     assert "PSNR noisy" in explorer.scores.value and "run the notebook" in explorer._repr_mimebundle_()["text/plain"]
+
+
+def test_feature_map_explorer_follows_image_and_layer():
+    from aecourse.widgets import FeatureMapExplorer
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3, 2, 1), torch.nn.BatchNorm2d(8),
+                                               torch.nn.ReLU(), torch.nn.Conv2d(8, 4, 3, 2, 1), torch.nn.Flatten())
+            self.decoder = torch.nn.Sequential(torch.nn.Linear(196, 784), torch.nn.Sigmoid(),
+                                               torch.nn.Unflatten(1, (1, 28, 28)))
+
+        def forward(self, x):
+            return self.decoder(self.encoder(x))
+
+    explorer = FeatureMapExplorer(Model(), torch.rand(4, 1, 28, 28))
+    assert [label for label, _ in explorer.layer.options] == ["conv 1 (8 maps)", "conv 2 (4 maps)"]
+    maps = explorer.feature_maps()
+    assert maps.shape == (8, 14, 14) and maps.min() >= 0  # after the batch norm and the ReLU
+    before = explorer.maps.value, explorer.original.value
+    explorer.index.value = 3
+    assert explorer.maps.value != before[0] and explorer.original.value != before[1]
+    explorer.layer.value = 3
+    assert explorer.feature_maps().shape == (4, 7, 7) and "4 feature maps of 7 x 7" in explorer.caption.value
+    with pytest.raises(ValueError, match="no nn.Conv2d"):
+        FeatureMapExplorer(MLPAutoencoder((784, 8)), torch.rand(2, 1, 28, 28))
+
+
+def test_image_png_draws_colour_images():
+    from io import BytesIO
+
+    from PIL import Image
+
+    picture = Image.open(BytesIO(image_png(torch.rand(3, 32, 32), scale=2)))
+    assert picture.size == (64, 64) and picture.mode == "RGB"
