@@ -245,7 +245,38 @@ NB04_ANSWERS = {
 }
 
 
-ANSWERS_BY_MODULE = [(nb02, NB02_ANSWERS), (nb04, NB04_ANSWERS)]
+# --- notebook 03 ----------------------------------------------------------------------------------
+
+from aecourse.exercises import nb03  # noqa: E402
+
+NB03_ANSWERS = {
+    "conv_parameters": (
+        lambda c_in, c_out, k: torch.nn.Conv2d(c_in, c_out, k).weight.numel() + c_out,
+        [(lambda c_in, c_out, k: c_in * c_out * k * k, "weights only"),
+         (lambda c_in, c_out, k: c_out * k * k + c_out, "not the correct value")],  # forgets the input channels
+    ),
+    "conv_output_size": (
+        lambda n, k, s=1, p=0: int(np.floor((n + 2 * p - k) / s)) + 1,
+        [(lambda n, k, s=1, p=0: (n + 2 * p - k) / s + 1, "integer division"),
+         (lambda n, k, s=1, p=0: (n + p - k) // s + 1, "not the correct value")],  # padding on one side only
+    ),
+    "transposed_output_size": (
+        lambda n, k, s=1, p=0, op=0: n * s - s - 2 * p + k + op,
+        [(lambda n, k, s=1, p=0, op=0: n * s, "not the correct value"),
+         (lambda n, k, s=1, p=0, op=0: (n - 1) * s - 2 * p + k, "not the correct value")],  # no output_padding
+    ),
+    "make_decoder": (
+        lambda: torch.nn.Sequential(torch.nn.Upsample(scale_factor=4), torch.nn.Conv2d(32, 1, 3, padding=1),
+                                    torch.nn.Sigmoid()),
+        [(lambda: torch.nn.Sequential(torch.nn.ConvTranspose2d(32, 1, 4, stride=4)), "Which activation"),
+         (lambda: torch.nn.Sequential(torch.nn.ConvTranspose2d(32, 1, 3, stride=2), torch.nn.Sigmoid()),
+          "expected shape (5, 1, 28, 28)"),
+         (lambda: torch.nn.Sigmoid(), "no trainable parameters")],
+    ),
+}
+
+
+ANSWERS_BY_MODULE = [(nb02, NB02_ANSWERS), (nb03, NB03_ANSWERS), (nb04, NB04_ANSWERS)]
 
 
 @pytest.mark.parametrize("module,name", [(m, n) for m, answers in ANSWERS_BY_MODULE for n in answers],

@@ -7,6 +7,7 @@ a submission whose every answer hard-codes what the visible checks ask (passes
 the visible checks, fails the hidden tests).
 """
 import importlib
+import inspect
 import re
 import shutil
 
@@ -155,12 +156,18 @@ def test_one_wrong_exercise_loses_exactly_its_points(graded):
 def test_hard_coding_the_visible_checks_fails_the_hidden_tests(graded):
     source_text = "\n".join(c.source for c in graded["source"].cells)
     module = importlib.import_module("aecourse.exercises." + EXERCISE_MODULE.search(source_text).group(1))
+    replayed_points = 0
     for _, check, name, exercise in graded["exercises"]:
         namespace = {"exercises": module}
         exec(HARD_CODED.format(name=name, exercise=exercise), namespace)
         assert getattr(module, exercise).evaluate(namespace[name]).status == CORRECT  # fools the visible check
-        assert graded["scores"]["hardcoded"][check.metadata["nbgrader"]["grade_id"]][0] == 0
-    assert float(graded["rows"]["hardcoded"]["score"]) == 0
+        score, points = graded["scores"]["hardcoded"][check.metadata["nbgrader"]["grade_id"]]
+        if inspect.signature(getattr(module, exercise).reference).parameters:
+            assert score == 0
+        else:  # an answer without inputs (e.g. "build a decoder") has nothing to hard-code: the replay is the answer
+            assert score == points
+            replayed_points += points
+    assert float(graded["rows"]["hardcoded"]["score"]) == replayed_points
 
 
 def test_grades_csv_and_feedback_reports(graded):

@@ -1,0 +1,177 @@
+"""Exercises of notebook 03, convolutional autoencoders."""
+import torch
+import torch.nn as nn
+
+from .core import Case, Exercise
+from .expect import call, expect_float_tensor, expect_number
+
+
+def _expect_int(got, expected, what):
+    if isinstance(got, float) and got.is_integer():
+        raise AssertionError(f"{what}: you returned the float {got}; a size is a whole number, "
+                             "use integer division // instead of /")
+    expect_number(got, expected, what)
+    if not isinstance(got, int):
+        raise AssertionError(f"{what}: expected an int, got {type(got).__name__}")
+
+
+# --- Exercise 1: parameters of a convolution --------------------------------------------------
+
+def conv_parameters_reference(in_channels, out_channels, kernel):
+    """Weights and biases of ``nn.Conv2d(in_channels, out_channels, kernel)``."""
+    return in_channels * out_channels * kernel * kernel + out_channels
+
+
+def _like_torch(*configs):
+    def test(answer):
+        for c_in, c_out, kernel in configs:
+            expected = sum(p.numel() for p in nn.Conv2d(c_in, c_out, kernel).parameters())
+            got = call(answer, c_in, c_out, kernel)
+            if got == expected - c_out:
+                raise AssertionError(f"for ({c_in}, {c_out}, {kernel}) you counted the weights only; "
+                                     "every output channel also has a bias")
+            _expect_int(got, expected, f"nn.Conv2d({c_in}, {c_out}, {kernel})")
+    return test
+
+
+conv_parameters = Exercise(
+    "Exercise 1: parameters of a convolution",
+    conv_parameters_reference,
+    cases=[
+        Case("nn.Conv2d(1, 16, 3): 16 filters of 3 x 3", _like_torch((1, 16, 3))),
+        Case("many input channels: (16, 32, 3), (32, 32, 7)", _like_torch((16, 32, 3), (32, 32, 7))),
+        Case("a 1 x 1 convolution (64, 4, 1)", _like_torch((64, 4, 1))),
+    ],
+    hints=[
+        "Each output channel has one kernel per input channel, and one bias.",
+        "The weight tensor has shape (out_channels, in_channels, kernel, kernel); the bias has out_channels numbers.",
+        "in_channels * out_channels * kernel * kernel + out_channels. The image size does not appear.",
+    ],
+)
+
+
+# --- Exercise 2: output size of a convolution -------------------------------------------------
+
+def conv_output_size_reference(size, kernel, stride=1, padding=0):
+    """Height (or width) of ``nn.Conv2d``'s output for an input of height ``size``."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _like_conv2d(*configs):
+    def test(answer):
+        for size, kernel, stride, padding in configs:
+            layer = nn.Conv2d(1, 1, kernel, stride=stride, padding=padding)
+            expected = layer(torch.zeros(1, 1, size, size)).shape[-1]
+            _expect_int(call(answer, size, kernel, stride, padding), expected,
+                        f"size {size}, kernel {kernel}, stride {stride}, padding {padding}")
+    return test
+
+
+conv_output_size = Exercise(
+    "Exercise 2: output size of a convolution",
+    conv_output_size_reference,
+    cases=[
+        Case("stride 1: 28 -> 26 with a 3 x 3 kernel, 28 with padding 1", _like_conv2d((28, 3, 1, 0), (28, 3, 1, 1))),
+        Case("stride 2 halves: 28 -> 14 -> 7", _like_conv2d((28, 3, 2, 1), (14, 3, 2, 1), (28, 4, 2, 1))),
+        Case("sizes that do not divide evenly (7 -> 4, 7 -> 1)", _like_conv2d((7, 3, 2, 1), (7, 7, 1, 0), (32, 5, 3, 2))),
+    ],
+    hints=[
+        "Padding adds `padding` pixels on each side, so the kernel slides over size + 2 * padding pixels.",
+        "The kernel fits at (size + 2 * padding - kernel) + 1 positions with stride 1; a stride s keeps every s-th.",
+        "(size + 2 * padding - kernel) // stride + 1",
+    ],
+)
+
+
+# --- Exercise 3: output size of a transposed convolution --------------------------------------
+
+def transposed_output_size_reference(size, kernel, stride=1, padding=0, output_padding=0):
+    """Height (or width) of ``nn.ConvTranspose2d``'s output for an input of height ``size``."""
+    return (size - 1) * stride - 2 * padding + kernel + output_padding
+
+
+def _like_conv_transpose2d(*configs):
+    def test(answer):
+        for size, kernel, stride, padding, output_padding in configs:
+            layer = nn.ConvTranspose2d(1, 1, kernel, stride=stride, padding=padding, output_padding=output_padding)
+            expected = layer(torch.zeros(1, 1, size, size)).shape[-1]
+            _expect_int(call(answer, size, kernel, stride, padding, output_padding), expected,
+                        f"size {size}, kernel {kernel}, stride {stride}, padding {padding}, "
+                        f"output_padding {output_padding}")
+    return test
+
+
+transposed_output_size = Exercise(
+    "Exercise 3: output size of a transposed convolution",
+    transposed_output_size_reference,
+    cases=[
+        Case("stride 1: 1 -> 7 with a 7 x 7 kernel", _like_conv_transpose2d((1, 7, 1, 0, 0), (5, 3, 1, 1, 0))),
+        Case("stride 2 doubles: 7 -> 14 -> 28", _like_conv_transpose2d((7, 3, 2, 1, 1), (14, 3, 2, 1, 1),
+                                                                       (7, 4, 2, 1, 0))),
+        Case("without output_padding: 7 -> 13", _like_conv_transpose2d((7, 3, 2, 1, 0), (4, 5, 3, 0, 2))),
+    ],
+    hints=[
+        "A transposed convolution undoes the size arithmetic of a convolution: solve the convolution's formula "
+        "for the input size.",
+        "Each of the size input pixels is placed stride apart ((size - 1) * stride + 1 positions) and spread "
+        "by the kernel; padding trims the border on each side.",
+        "(size - 1) * stride - 2 * padding + kernel + output_padding",
+    ],
+)
+
+
+# --- Exercise 4: a decoder that returns 28 x 28 -----------------------------------------------
+
+def make_decoder_reference():
+    """A decoder from (B, 32, 7, 7) feature maps to (B, 1, 28, 28) images in [0, 1]."""
+    return nn.Sequential(
+        nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),  # (B, 16, 14, 14)
+        nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1), nn.Sigmoid(),  # (B, 1, 28, 28)
+    )
+
+
+def _a_module(answer):
+    decoder = call(answer)
+    if not isinstance(decoder, nn.Module):
+        raise AssertionError(f"make_decoder() should return an nn.Module (e.g. an nn.Sequential), "
+                             f"got {type(decoder).__name__}")
+    if not any(p.requires_grad for p in decoder.parameters()):
+        raise AssertionError("your decoder has no trainable parameters: it cannot learn anything")
+    return decoder
+
+
+def _shape_and_range(answer):
+    decoder = _a_module(answer)
+    torch.manual_seed(0)
+    out = decoder(torch.randn(5, 32, 7, 7) * 3)
+    expect_float_tensor(out, (5, 1, 28, 28), "the decoder's output for (5, 32, 7, 7) feature maps")
+    if out.min() < 0 or out.max() > 1:
+        raise AssertionError(f"pixels must lie in [0, 1]; yours range from {out.min().item():.3g} to "
+                             f"{out.max().item():.3g}. Which activation squeezes any number into (0, 1)?")
+
+
+def _learns(answer):
+    decoder = _a_module(answer)
+    torch.manual_seed(0)
+    out = decoder(torch.randn(2, 32, 7, 7))
+    out.sum().backward()
+    if all(p.grad is None or not p.grad.any() for p in decoder.parameters()):
+        raise AssertionError("no gradient reaches your decoder's parameters")
+    if not any(isinstance(m, nn.ConvTranspose2d) or isinstance(m, nn.Upsample) for m in decoder.modules()):
+        raise AssertionError("use transposed convolutions (nn.ConvTranspose2d) or nn.Upsample to grow the maps")
+
+
+make_decoder = Exercise(
+    "Exercise 4: a decoder that returns 28 x 28",
+    make_decoder_reference,
+    cases=[
+        Case("returns a module with trainable parameters", _a_module),
+        Case("maps (5, 32, 7, 7) to (5, 1, 28, 28), pixels in [0, 1]", _shape_and_range),
+        Case("grows the maps with learnable upsampling, gradients flow", _learns),
+    ],
+    hints=[
+        "7 -> 14 -> 28: two layers that each double the height and width. Exercise 3 tells you which settings do.",
+        "nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1) takes 7 x 7 to 14 x 14.",
+        "Two such layers (32 -> 16 -> 1 channels) with a ReLU between them and nn.Sigmoid() at the end.",
+    ],
+)
