@@ -26,6 +26,18 @@ def test_pca_errors_are_nested_and_match_explicit_pca():
     assert errors[4] == pytest.approx(((recon - x_test.flatten(1).numpy()) ** 2).sum(1).mean(), rel=1e-4)
 
 
+def test_pca_reconstructions_match_explicit_pca_and_keep_the_image_shape():
+    from sklearn.decomposition import PCA
+
+    g = torch.Generator().manual_seed(1)
+    x_train, x_test = torch.rand(200, 3, 4, 4, generator=g), torch.rand(20, 3, 4, 4, generator=g)
+    reconstructions = baselines.pca_reconstructions(x_train, x_test, [2, 8])
+    assert set(reconstructions) == {2, 8} and reconstructions[8].shape == x_test.shape
+    pca = PCA(n_components=2).fit(x_train.flatten(1).numpy())
+    explicit = pca.inverse_transform(pca.transform(x_test.flatten(1).numpy()))
+    assert reconstructions[2].flatten(1).numpy() == pytest.approx(explicit, abs=1e-5)
+
+
 def test_pca_30_reproduces_hinton_salakhutdinov():
     """The published PCA-30 figure on MNIST is 13.87 (Science, 2006, Fig. 2)."""
     x_train, _ = data.load("mnist", "train")
