@@ -277,10 +277,7 @@ class FeatureMapExplorer(_TextFallback, widgets.VBox):
         self.original.value = image_png(x[0])
         self.reconstruction.value = image_png(predict(self.model, x)[0])
         maps = self.feature_maps()[: self.max_maps]
-        low = maps.flatten(1).min(1).values[:, None, None]
-        high = maps.flatten(1).max(1).values[:, None, None]
-        scaled = ((maps - low) / (high - low).clamp_min(1e-8)).unsqueeze(1)
-        grid = make_grid(scaled, nrow=8, padding=1, pad_value=0.5)
+        grid = make_grid(maps.unsqueeze(1), nrow=8, padding=1, normalize=True, scale_each=True, pad_value=0.5)
         self.maps.value = image_png(grid, scale=max(1, 96 // maps.shape[-1]))
         self.caption.value = (f"<b>{len(maps)} feature maps of {maps.shape[-2]} x {maps.shape[-1]}</b> "
                               "(each scaled to its own range: white = strongest response)")
