@@ -57,14 +57,26 @@ def conv_output_size_reference(size, kernel, stride=1, padding=0):
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def _like_conv2d(*configs):
-    def test(answer):
-        for size, kernel, stride, padding in configs:
-            layer = nn.Conv2d(1, 1, kernel, stride=stride, padding=padding)
-            expected = layer(torch.zeros(1, 1, size, size)).shape[-1]
-            _expect_int(call(answer, size, kernel, stride, padding), expected,
-                        f"size {size}, kernel {kernel}, stride {stride}, padding {padding}")
-    return test
+def _output_size_like(layer_class, settings):
+    """Case factory: the answer must give the output height that ``layer_class`` really produces.
+
+    Each config is ``(size, kernel, *values)``, with ``values`` for the keyword ``settings`` in order;
+    the answer is called with the config's values in the same order.
+    """
+    def cases(*configs):
+        def test(answer):
+            for size, kernel, *values in configs:
+                layer = layer_class(1, 1, kernel, **dict(zip(settings, values)))
+                expected = layer(torch.zeros(1, 1, size, size)).shape[-1]
+                what = ", ".join(f"{name} {value}" for name, value in
+                                 zip(("size", "kernel", *settings), (size, kernel, *values)))
+                _expect_int(call(answer, size, kernel, *values), expected, what)
+        return test
+    return cases
+
+
+_like_conv2d = _output_size_like(nn.Conv2d, ("stride", "padding"))
+_like_conv_transpose2d = _output_size_like(nn.ConvTranspose2d, ("stride", "padding", "output_padding"))
 
 
 conv_output_size = Exercise(
@@ -88,17 +100,6 @@ conv_output_size = Exercise(
 def transposed_output_size_reference(size, kernel, stride=1, padding=0, output_padding=0):
     """Height (or width) of ``nn.ConvTranspose2d``'s output for an input of height ``size``."""
     return (size - 1) * stride - 2 * padding + kernel + output_padding
-
-
-def _like_conv_transpose2d(*configs):
-    def test(answer):
-        for size, kernel, stride, padding, output_padding in configs:
-            layer = nn.ConvTranspose2d(1, 1, kernel, stride=stride, padding=padding, output_padding=output_padding)
-            expected = layer(torch.zeros(1, 1, size, size)).shape[-1]
-            _expect_int(call(answer, size, kernel, stride, padding, output_padding), expected,
-                        f"size {size}, kernel {kernel}, stride {stride}, padding {padding}, "
-                        f"output_padding {output_padding}")
-    return test
 
 
 transposed_output_size = Exercise(
@@ -157,7 +158,7 @@ def _learns(answer):
     out.sum().backward()
     if all(p.grad is None or not p.grad.any() for p in decoder.parameters()):
         raise AssertionError("no gradient reaches your decoder's parameters")
-    if not any(isinstance(m, nn.ConvTranspose2d) or isinstance(m, nn.Upsample) for m in decoder.modules()):
+    if not any(isinstance(m, (nn.ConvTranspose2d, nn.Upsample)) for m in decoder.modules()):
         raise AssertionError("use transposed convolutions (nn.ConvTranspose2d) or nn.Upsample to grow the maps")
 
 
