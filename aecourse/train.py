@@ -123,7 +123,10 @@ def predict(function, x, batch_size=1000):
     return out
 
 
-def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3,
+SCHEDULES = ("constant", "one-cycle")
+
+
+def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3, schedule="constant",
         optimizer=None, seed=0, device=None, desc="training"):
     """Train ``model`` to minimise ``loss(model, batch)`` over ``x_train``.
 
@@ -134,7 +137,11 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
         x_test: optional tensor of test inputs, evaluated after every epoch.
         epochs: passes over ``x_train``.
         batch_size: images per optimisation step.
-        lr: learning rate of the default Adam optimiser.
+        lr: learning rate of the default Adam optimiser (the peak rate with ``schedule="one-cycle"``).
+        schedule: ``"constant"`` keeps the learning rate; ``"one-cycle"`` changes it after every
+            batch (Smith & Topin 2019, ``torch.optim.lr_scheduler.OneCycleLR``): up from lr / 25
+            to lr over the first 30% of the run, then down along a cosine to almost 0, while
+            Adam's momentum (beta1) moves the opposite way between 0.95 and 0.85.
         optimizer: an optimiser over ``model``'s parameters, to replace Adam.
         seed: seed of the batch order, so a run can be repeated exactly.
         device: where to train (default: :func:`default_device`).
@@ -145,12 +152,16 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     """
     if not isinstance(x_train, torch.Tensor) or len(x_train) == 0:
         raise ValueError("x_train must be a non-empty tensor of training inputs.")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}.")
     device = torch.device(device) if device is not None else default_device()
     model.to(device)
     x_train = x_train.to(device)
     x_test = x_test.to(device) if x_test is not None else None
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
     batches = Batches(x_train, batch_size=batch_size, shuffle=True, seed=seed)
+    scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(batches))
+                 if schedule == "one-cycle" else None)
     history, start = History(), time.perf_counter()
     progress = _Progress(epochs * len(batches), desc)
     bar = progress.bar
@@ -164,6 +175,8 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
                 optimizer.zero_grad()
                 value.backward()
                 optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
                 total += value.item() * len(batch)
                 bar.set_postfix(epoch=f"{epoch}/{epochs}", loss=f"{value.item():.4g}", refresh=False)
                 bar.update()

@@ -73,6 +73,32 @@ def test_loss_must_be_a_finite_scalar(blobs):
         train.fit(small_model(), x_train, lambda m, x: mse_sum(m, x) * float("nan"), epochs=1, device="cpu")
 
 
+def test_one_cycle_schedule_rises_to_lr_then_falls_to_almost_zero(blobs):
+    x_train, x_test = blobs
+    model = small_model()
+    optimizer = torch.optim.Adam(model.parameters())
+    rates = []
+
+    def recording_loss(model, x):
+        if model.training:  # not during the evaluation after each epoch
+            rates.append(optimizer.param_groups[0]["lr"])
+        return mse_sum(model, x)
+
+    history = train.fit(model, x_train, recording_loss, x_test=x_test, epochs=4, batch_size=50, lr=0.01,
+                        schedule="one-cycle", optimizer=optimizer, device="cpu")
+    assert len(rates) == 40  # 4 epochs x 10 batches
+    peak = max(range(40), key=rates.__getitem__)
+    assert rates[0] == pytest.approx(0.01 / 25)
+    assert rates[peak] == pytest.approx(0.01, rel=0.02) and 10 <= peak <= 13  # after 30% of the batches
+    assert rates[-1] < 1e-6  # the last batch
+    assert history.test[-1] < history.test[0]
+
+
+def test_fit_rejects_an_unknown_schedule(blobs):
+    with pytest.raises(ValueError, match="one-cycle"):
+        train.fit(small_model(), blobs[0], mse_sum, schedule="cosine", device="cpu")
+
+
 def test_fit_rejects_empty_data():
     with pytest.raises(ValueError, match="non-empty"):
         train.fit(small_model(), torch.empty(0, 1, 8, 8), mse_sum, device="cpu")
