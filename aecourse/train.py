@@ -126,8 +126,8 @@ def predict(function, x, batch_size=1000):
 SCHEDULES = ("constant", "one-cycle")
 
 
-def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3, schedule="constant",
-        optimizer=None, seed=0, device=None, desc="training"):
+def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3, weight_decay=0.0,
+        schedule="constant", optimizer=None, seed=0, device=None, desc="training"):
     """Train ``model`` to minimise ``loss(model, batch)`` over ``x_train``.
 
     Args:
@@ -137,7 +137,10 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
         x_test: optional tensor of test inputs, evaluated after every epoch.
         epochs: passes over ``x_train``.
         batch_size: images per optimisation step.
-        lr: learning rate of the default Adam optimiser (the peak rate with ``schedule="one-cycle"``).
+        lr: learning rate of the default Adam optimiser; with ``schedule="one-cycle"``, the peak
+            rate (also for an ``optimizer`` you pass).
+        weight_decay: decoupled weight decay of the default optimiser (AdamW, Loshchilov & Hutter
+            2019); 0 gives plain Adam.
         schedule: ``"constant"`` keeps the learning rate; ``"one-cycle"`` changes it after every
             batch (Smith & Topin 2019, ``torch.optim.lr_scheduler.OneCycleLR``): up from lr / 25
             to lr over the first 30% of the run, then down along a cosine to almost 0, while
@@ -158,7 +161,7 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     model.to(device)
     x_train = x_train.to(device)
     x_test = x_test.to(device) if x_test is not None else None
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    optimizer = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     batches = Batches(x_train, batch_size=batch_size, shuffle=True, seed=seed)
     scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(batches))
                  if schedule == "one-cycle" else None)

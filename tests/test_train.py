@@ -94,6 +94,16 @@ def test_one_cycle_schedule_rises_to_lr_then_falls_to_almost_zero(blobs):
     assert history.test[-1] < history.test[0]
 
 
+def test_weight_decay_shrinks_weights_the_loss_ignores(blobs):
+    x_train, _ = blobs
+    model = small_model()
+    before = [p.detach().clone() for p in model.parameters()]
+    zero_gradient = lambda m, x: 0 * mse_sum(m, x)  # noqa: E731
+    train.fit(model, x_train, zero_gradient, epochs=1, batch_size=50, lr=0.1, weight_decay=0.5, device="cpu")
+    for old, new in zip(before, model.parameters()):  # 10 steps, each multiplies by 1 - lr * weight_decay
+        assert torch.allclose(new, old * 0.95 ** 10, atol=1e-6)
+
+
 def test_fit_rejects_an_unknown_schedule(blobs):
     with pytest.raises(ValueError, match="one-cycle"):
         train.fit(small_model(), blobs[0], mse_sum, schedule="cosine", device="cpu")
