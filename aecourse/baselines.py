@@ -20,10 +20,10 @@ def pca_reconstructions(x_train, x_test, code_sizes, random_state=0):
         code_sizes: numbers of components, e.g. ``[2, 8, 32]``.
 
     Returns:
-        ``{k: float64 tensor shaped like x_test}``, not clipped to [0, 1].
+        ``{k: float64 CPU tensor shaped like x_test}``, not clipped to [0, 1].
     """
-    train = x_train.flatten(1).double().numpy()
-    test = x_test.flatten(1).double().numpy()
+    train = x_train.detach().cpu().flatten(1).double().numpy()
+    test = x_test.detach().cpu().flatten(1).double().numpy()
     pca = PCA(n_components=max(code_sizes), random_state=random_state).fit(train)
     centred = test - pca.mean_
     reconstructions = {}
@@ -41,6 +41,6 @@ def pca_errors(x_train, x_test, code_sizes, random_state=0):
         :func:`aecourse.metrics.reconstruction_error`); see :func:`pca_reconstructions`.
     """
     reconstructions = pca_reconstructions(x_train, x_test, code_sizes, random_state)
-    test = x_test.double()
+    test = x_test.detach().cpu().double()
     return {k: squared_error_per_image(reconstruction, test).mean().item()
             for k, reconstruction in reconstructions.items()}

@@ -18,17 +18,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .paths import course_root
+
 DATA_DIR_ENV = "AECOURSE_DATA"
 DATASETS = {
     "mnist": ("mnist.npz", "da231c08013e217002c4f393e0f38583bf5a62a5ead805d541bdacd45803e00f"),
     "fashion_mnist": ("fashion_mnist.npz", "da4d4ca1503887fc4bd79aebb4ba8282fa792c1e5996c6022497149dbb35526e"),
 }
 SPLITS = ("train", "test")
-CLASS_NAMES = {
-    "mnist": [str(d) for d in range(10)],
-    "fashion_mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
-}
 
 _verified = set()  # (path, size, mtime) of files whose checksum already matched
 
@@ -38,10 +35,20 @@ class DataError(RuntimeError):
 
 
 def default_data_dir():
-    """The course's ``data/`` folder, or ``$AECOURSE_DATA`` when set."""
+    """``$AECOURSE_DATA`` when set, else the ``data/`` folder of the course (see :mod:`aecourse.paths`).
+
+    Raises:
+        DataError: neither is there, with what to do about it.
+    """
     if os.environ.get(DATA_DIR_ENV):
-        return Path(os.environ[DATA_DIR_ENV])
-    return Path(__file__).resolve().parent.parent / "data"
+        return Path(os.environ[DATA_DIR_ENV]).expanduser()
+    root = course_root(required=False)
+    if root is None:
+        raise DataError(
+            "Could not find the course's data folder. The datasets ship in the data/ folder of the course "
+            "repository: run from inside the course folder, or set "
+            f"{DATA_DIR_ENV}=/path/to/aecourse/data (the folder holding mnist.npz).")
+    return root / "data"
 
 
 def sha256(path):
@@ -156,6 +163,33 @@ def export_idx(name, root, data_dir=None):
     return folder
 
 
+def as_tensors(data, what="data"):
+    """``data`` as a non-empty tuple of tensors with the same first dimension N.
+
+    ``data`` is a tensor (N, ...) or a tuple/list of such tensors (e.g. images and labels).
+
+    Raises:
+        ValueError, TypeError: with a message naming ``what`` and the shapes found.
+    """
+    tensors = tuple(data) if isinstance(data, (tuple, list)) else (data,)
+    if not tensors:
+        raise ValueError(f"{what} needs at least one tensor.")
+    if any(not isinstance(t, torch.Tensor) for t in tensors):
+        raise TypeError(f"{what} must be a tensor or a tuple of tensors, got "
+                        + ", ".join(type(t).__name__ for t in tensors) + ".")
+    if len({len(t) for t in tensors}) != 1:
+        raise ValueError(f"The tensors of {what} must have the same first dimension, got "
+                         + ", ".join(str(tuple(t.shape)) for t in tensors))
+    if len(tensors[0]) == 0:
+        raise ValueError(f"{what} is empty: it must hold at least one example.")
+    return tensors
+
+
+def batch_length(batch):
+    """Number of examples in a batch: a tensor, or a tuple of tensors of the same length."""
+    return len(batch[0]) if isinstance(batch, (tuple, list)) else len(batch)
+
+
 class Batches:
     """Mini-batches of tensors held in memory, indexed directly (no per-sample work).
 
@@ -163,25 +197,26 @@ class Batches:
         *tensors: one or more tensors with the same first dimension N.
         batch_size: images per batch (the last batch may be smaller).
         shuffle: draw a new random order every time the batches are iterated.
-        seed: seed of the shuffling generator, for a reproducible order.
+        seed: seed of the shuffling generator, for a reproducible order (``None``: a
+            fresh random seed for this generator alone).
 
     Iterating yields a tensor per batch (or a tuple when several tensors are given);
-    ``len()`` is the number of batches.
+    ``len()`` is the number of batches. Shuffling uses a ``torch.Generator`` of its own:
+    batching never draws from or reseeds PyTorch's global generator.
     """
 
     def __init__(self, *tensors, batch_size=128, shuffle=False, seed=None):
-        if not tensors:
-            raise ValueError("Batches needs at least one tensor.")
-        if any(not isinstance(t, torch.Tensor) for t in tensors):
-            raise TypeError("Batches takes torch tensors, got " + ", ".join(type(t).__name__ for t in tensors))
-        if len({len(t) for t in tensors}) != 1:
-            raise ValueError("All tensors must have the same first dimension, got "
-                             + ", ".join(str(tuple(t.shape)) for t in tensors))
-        if not (isinstance(batch_size, int) and batch_size > 0):
+        tensors = as_tensors(tensors, "Batches")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
         self.tensors, self.batch_size, self.shuffle = tensors, batch_size, shuffle
-        self.generator = torch.Generator()
-        self.generator.manual_seed(torch.seed() if seed is None else seed)
+        self.generator = None
+        if shuffle:
+            self.generator = torch.Generator()
+            if seed is None:
+                self.generator.seed()  # from the operating system's entropy, for this generator only
+            else:
+                self.generator.manual_seed(seed)
 
     def __len__(self):
         return -(-len(self.tensors[0]) // self.batch_size)

@@ -11,7 +11,7 @@ and the scores are averaged over images.
 import numpy as np
 import torch
 
-from .train import predict
+from .runtime import predict
 
 
 def squared_error_per_image(x_hat, x):

@@ -1,21 +1,32 @@
 """Corruptions for denoising autoencoders (Vincent et al. 2008, 2010).
 
 Each function takes a batch of images ``x`` (any shape, values in [0, 1], on any
-device) and returns a corrupted copy; ``x`` itself is never changed. Randomness
-comes from ``generator``: a ``torch.Generator``, an integer seed (the same seed
-gives the same noise), or ``None`` for PyTorch's global generator.
+device) and returns a corrupted copy on the same device; ``x`` itself is never
+changed. Randomness comes from ``generator``:
+
+- an integer seed: the same seed gives the same noise, on every device (the random
+  numbers are drawn on the CPU and moved to ``x``'s device);
+- a ``torch.Generator``: numbers are drawn on the generator's device;
+- ``None``: PyTorch's global generator of ``x``'s device.
 """
 import math
 
 import torch
 
 
-def _generator(generator, device):
+def _generator(generator):
     if generator is None or isinstance(generator, torch.Generator):
         return generator
     if isinstance(generator, int) and not isinstance(generator, bool):
-        return torch.Generator(device=device).manual_seed(generator)
+        return torch.Generator().manual_seed(generator)
     raise TypeError(f"generator must be a torch.Generator, an int seed or None, got {type(generator).__name__}.")
+
+
+def _random(draw, x, generator):
+    """``draw`` (torch.rand or torch.randn) numbers shaped like ``x``, from ``generator``, on ``x``'s device."""
+    generator = _generator(generator)
+    device = x.device if generator is None else generator.device
+    return draw(x.shape, generator=generator, device=device, dtype=x.dtype).to(x.device)
 
 
 def _check_images(x):
@@ -38,7 +49,7 @@ def gaussian(x, sigma, clip=True, generator=None):
     _check_images(x)
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma < 0:
         raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}.")
-    noisy = x + sigma * torch.randn(x.shape, generator=_generator(generator, x.device), device=x.device, dtype=x.dtype)
+    noisy = x + sigma * _random(torch.randn, x, generator)
     return noisy.clamp(0, 1) if clip else noisy
 
 
@@ -47,9 +58,9 @@ def salt_and_pepper(x, p, salt_ratio=0.5, generator=None):
     _check_images(x)
     _check_fraction(p, "p")
     _check_fraction(salt_ratio, "salt_ratio")
-    g = _generator(generator, x.device)
-    hit = torch.rand(x.shape, generator=g, device=x.device) < p
-    salt = torch.rand(x.shape, generator=g, device=x.device) < salt_ratio
+    generator = _generator(generator)
+    hit = _random(torch.rand, x, generator) < p
+    salt = _random(torch.rand, x, generator) < salt_ratio
     return torch.where(hit, salt.to(x.dtype), x)
 
 
@@ -57,7 +68,7 @@ def masking(x, p, generator=None):
     """Masking noise: set a fraction ``p`` of the pixels to 0, like dropout on the input (without rescaling)."""
     _check_images(x)
     _check_fraction(p, "p")
-    keep = torch.rand(x.shape, generator=_generator(generator, x.device), device=x.device) >= p
+    keep = _random(torch.rand, x, generator) >= p
     return x * keep
 
 

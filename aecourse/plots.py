@@ -5,7 +5,7 @@ Every figure has a title, labelled axes and, where colours carry meaning, a lege
 import matplotlib.pyplot as plt
 import torch
 
-from .train import predict
+from .runtime import predict
 
 
 def image_rows(rows, n=10, title=None):

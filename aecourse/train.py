@@ -1,37 +1,20 @@
 """One readable training loop, shared by every notebook.
 
 The notebook writes the model and the loss; :func:`fit` does the rest: batches
-from memory, an Adam optimiser, a live progress bar with the current loss, a
-test loss after every epoch, and a :class:`History` to plot. Press the stop
-button (KeyboardInterrupt) to end early: the partly trained model and its
-history are kept.
+from memory, an AdamW optimiser (plain Adam unless ``weight_decay`` is set), a
+live progress bar with the current loss, a test loss after every epoch, and a
+:class:`History` to plot. Press the stop button (KeyboardInterrupt) to end
+early: the partly trained model and its history are kept.
 """
-import random
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 from tqdm.auto import tqdm
 from tqdm.notebook import tqdm as notebook_tqdm
 
-from .data import Batches
-
-
-def default_device():
-    """The best available device: CUDA, then Apple MPS, then the CPU."""
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def seed_everything(seed=0):
-    """Seed Python, NumPy and PyTorch (all devices) for reproducible runs."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+from .data import Batches, as_tensors, batch_length
+from .runtime import default_device, evaluate
 
 
 @dataclass
@@ -97,32 +80,6 @@ class _Progress:
             print(summary)
 
 
-@torch.no_grad()
-def evaluate(model, loss, x, batch_size=1000):
-    """Mean of ``loss(model, batch)`` over ``x``, weighting each batch by its size."""
-    model.eval()
-    total = sum(loss(model, batch).item() * len(batch) for batch in Batches(x, batch_size=batch_size))
-    return total / len(x)
-
-
-@torch.no_grad()
-def predict(function, x, batch_size=1000):
-    """Apply ``function`` (a model, ``model.encoder``, ...) to ``x`` in batches; concatenate on the CPU.
-
-    A module is put in evaluation mode for the call and restored afterwards.
-    """
-    is_module = isinstance(function, torch.nn.Module)
-    params = list(function.parameters()) if is_module else []
-    device = params[0].device if params else x.device
-    was_training = is_module and function.training
-    if is_module:
-        function.eval()
-    out = torch.cat([function(batch.to(device)).cpu() for batch in Batches(x, batch_size=batch_size)])
-    if was_training:
-        function.train()
-    return out
-
-
 SCHEDULES = ("constant", "one-cycle")
 
 
@@ -132,20 +89,22 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
 
     Args:
         model: a ``torch.nn.Module``; it is moved to ``device`` and trained in place.
-        x_train: tensor of training inputs, shape (N, ...).
+        x_train: training inputs, a tensor (N, ...), or a tuple of tensors with the same N
+            (e.g. ``(images, labels)``); ``loss`` then gets each batch in the same form.
         loss: ``loss(model, batch) -> scalar tensor``, the mean loss per image of a batch.
-        x_test: optional tensor of test inputs, evaluated after every epoch.
+        x_test: optional test inputs of the same form, evaluated after every epoch.
         epochs: passes over ``x_train``.
         batch_size: images per optimisation step.
-        lr: learning rate of the default Adam optimiser; with ``schedule="one-cycle"``, the peak
+        lr: learning rate of the default optimiser (AdamW); with ``schedule="one-cycle"``, the peak
             rate (also for an ``optimizer`` you pass).
-        weight_decay: decoupled weight decay of the default optimiser (AdamW, Loshchilov & Hutter
-            2019); 0 gives plain Adam.
+        weight_decay: decoupled weight decay of the default optimiser, AdamW (Loshchilov & Hutter
+            2019); with 0 (the default) AdamW takes exactly the steps of plain Adam. Set the decay of
+            an ``optimizer`` you pass in that optimiser instead.
         schedule: ``"constant"`` keeps the learning rate; ``"one-cycle"`` changes it after every
             batch (Smith & Topin 2019, ``torch.optim.lr_scheduler.OneCycleLR``): up from lr / 25
             to lr over the first 30% of the run, then down along a cosine to almost 0, while
-            Adam's momentum (beta1) moves the opposite way between 0.95 and 0.85.
-        optimizer: an optimiser over ``model``'s parameters, to replace Adam.
+            the optimiser's momentum (Adam's beta1) moves the opposite way between 0.95 and 0.85.
+        optimizer: an optimiser over ``model``'s parameters, to replace the default AdamW.
         seed: seed of the batch order, so a run can be repeated exactly.
         device: where to train (default: :func:`default_device`).
         desc: label of the progress bar.
@@ -153,16 +112,19 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     Returns:
         A :class:`History`. The model stays on ``device``.
     """
-    if not isinstance(x_train, torch.Tensor) or len(x_train) == 0:
-        raise ValueError("x_train must be a non-empty tensor of training inputs.")
+    train_set = as_tensors(x_train, "x_train")
+    test_set = as_tensors(x_test, "x_test") if x_test is not None else None
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}.")
+    if optimizer is not None and weight_decay:
+        raise ValueError("weight_decay applies to fit's default optimiser only; you passed your own optimizer, "
+                         "so set its weight decay there (e.g. torch.optim.AdamW(params, weight_decay=...)).")
     device = torch.device(device) if device is not None else default_device()
     model.to(device)
-    x_train = x_train.to(device)
-    x_test = x_test.to(device) if x_test is not None else None
+    train_set = tuple(t.to(device) for t in train_set)
+    test_set = tuple(t.to(device) for t in test_set) if test_set is not None else None
     optimizer = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    batches = Batches(x_train, batch_size=batch_size, shuffle=True, seed=seed)
+    batches = Batches(*train_set, batch_size=batch_size, shuffle=True, seed=seed)
     scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(batches))
                  if schedule == "one-cycle" else None)
     history, start = History(), time.perf_counter()
@@ -180,12 +142,12 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
-                total += value.item() * len(batch)
+                total += value.item() * batch_length(batch)
                 bar.set_postfix(epoch=f"{epoch}/{epochs}", loss=f"{value.item():.4g}", refresh=False)
                 bar.update()
-            history.train.append(total / len(x_train))
-            if x_test is not None:
-                history.test.append(evaluate(model, loss, x_test))
+            history.train.append(total / len(train_set[0]))
+            if test_set is not None:
+                history.test.append(evaluate(model, loss, test_set if len(test_set) > 1 else test_set[0]))
     except KeyboardInterrupt:
         history.interrupted = True
     finally:

@@ -1,9 +1,11 @@
-"""Interactive widgets: exercise feedback and explorers for trained models.
+"""Interactive widgets: explorers for trained models.
 
 Every widget draws its pictures as ``ipywidgets.Image`` PNGs, so it updates fast
 and keeps working headless (the images are plain bytes a test can compare).
+Images to choose from are kept on the CPU; models may live on any device.
+(The exercise feedback widget lives beside the exercises, in
+:mod:`aecourse.exercises.feedback`.)
 """
-import html
 import io
 
 import ipywidgets as widgets
@@ -14,10 +16,7 @@ from torchvision.utils import make_grid
 
 from . import noise
 from .metrics import psnr, squared_error_per_image
-from .train import predict
-
-_COLOURS = {"correct": "#1a7f37", "incorrect": "#cf222e", "not attempted": "#6e7781"}
-
+from .runtime import predict
 
 def image_png(image, scale=4):
     """PNG bytes of an image with values in [0, 1], enlarged ``scale`` times.
@@ -51,95 +50,111 @@ class _TextFallback:
         return bundle
 
 
-class CheckFeedback(widgets.VBox):
-    """Feedback on one exercise: status, what passed and failed, hints on request.
-
-    "Check again" re-reads the answer by its name from the notebook and checks
-    it anew; "Hint" reveals the next hint. Where widgets cannot be shown (a static
-    page, a terminal), the same feedback appears as text.
-    """
-
-    def __init__(self, exercise, answer, result):
-        self.exercise, self.answer, self.result = exercise, answer, result
-        self.name = getattr(answer, "__name__", None)  # the notebook variable to re-read on "Check again"
-        self.status = widgets.HTML()
-        self.check_button = widgets.Button(description="Check again", icon="check")
-        self.hint_button = widgets.Button(description="Hint", icon="lightbulb-o")
-        self.hints = widgets.HTML()
-        self.check_button.on_click(self._check_again)
-        self.hint_button.on_click(self._show_hint)
-        self._render()
-        super().__init__([self.status, widgets.HBox([self.check_button, self.hint_button]), self.hints])
-
-    def _current_answer(self):
-        try:
-            from IPython import get_ipython
-            return get_ipython().user_ns.get(self.name, self.answer)
-        except AttributeError:  # not inside IPython
-            return self.answer
-
-    def _check_again(self, _button=None):
-        self.answer = self._current_answer()
-        self.result = self.exercise.evaluate(self.answer)
-        self._render()
-
-    def _show_hint(self, _button=None):
-        self.hints.value += f"<p>{html.escape(self.exercise.hint())}</p>"
-
-    def _summary(self):
-        status = self.result.status
-        if status == "correct":
-            return "Correct! The rest of the notebook uses your implementation."
-        if status == "not attempted":
-            return "Not solved yet: the rest of the notebook uses the reference implementation."
-        return "Not quite: the rest of the notebook uses the reference implementation until this passes."
-
-    def _render(self):
-        r = self.result
-        items = [f"<li>✔ {html.escape(d)}</li>" for d in r.passed]
-        items += [f"<li>✘ {html.escape(d)}: {html.escape(why)}</li>" for d, why in r.failed]
-        self.status.value = (f"<div style='border-left:4px solid {_COLOURS[r.status]};padding-left:8px'>"
-                             f"<b style='color:{_COLOURS[r.status]}'>{html.escape(r.exercise)}: {r.status}</b>"
-                             f"<br>{self._summary()}<ul>{''.join(items)}</ul></div>")
-
-    def _repr_mimebundle_(self, **kwargs):
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = f"{self.result}\n{self._summary()}"
-        bundle["text/html"] = self.status.value
-        return bundle
-
-
 class LatentExplorer(_TextFallback, widgets.VBox):
-    """Move through a latent space with one slider per code dimension; see the decoded image.
+    """Move through a code space with sliders and watch the decoded image.
+
+    Codes of up to ``max_sliders`` numbers get one slider per number, ``z[0]``, ``z[1]``, ...,
+    each spanning the 1st to 99th percentile of that number over ``codes`` and starting at
+    its median. Longer codes (a VAE's 20, a sparse code's 1000) offer two ways to move:
+
+    - **principal directions** (the default): one slider per direction in which the codes
+      vary most (a PCA of ``codes``), labelled with the share of the variance it explains;
+      a slider moves the code from the mean code along its direction, in units of the
+      codes' standard deviation along it (-3 to 3);
+    - **single numbers**: sliders for ``max_sliders`` numbers at a time, chosen from a
+      list; the other numbers stay at their medians.
 
     Args:
-        decoder: maps a code of shape (1, d) to an image of shape (1, 1, H, W).
-        codes: codes of real images, shape (N, d); they set each slider's range
-            (1st to 99th percentile) and starting point (the median).
+        decoder: maps codes (B, d) to images (B, C, H, W).
+        codes: codes of real images, shape (N, d) with N >= 2.
+        max_sliders: most sliders shown at once.
     """
 
     fallback_text = "Latent explorer: run the notebook to move the sliders and watch the decoded image."
 
     def __init__(self, decoder, codes, max_sliders=8):
-        if codes.ndim != 2:
-            raise ValueError(f"codes must have shape (N, d), got {tuple(codes.shape)}")
-        self.decoder = decoder
-        low, middle, high = torch.quantile(codes.float(), torch.tensor([0.01, 0.5, 0.99]), dim=0)
-        self.sliders = [widgets.FloatSlider(value=float(m), min=float(lo), max=float(hi), step=float(hi - lo) / 100,
-                                            description=f"z[{i}]", continuous_update=True)
-                        for i, (lo, m, hi) in enumerate(zip(low, middle, high))][:max_sliders]
+        if not isinstance(codes, torch.Tensor) or codes.ndim != 2 or len(codes) < 2:
+            raise ValueError(f"codes must be a tensor of shape (N, d) with N >= 2, got "
+                             f"{tuple(codes.shape) if isinstance(codes, torch.Tensor) else type(codes).__name__}.")
+        if not (isinstance(max_sliders, int) and max_sliders >= 1):
+            raise ValueError(f"max_sliders must be a positive integer, got {max_sliders!r}.")
+        codes = codes.detach().float().cpu()
+        self.decoder, self.size = decoder, codes.shape[1]
+        self.low, self.median, self.high = torch.quantile(codes, torch.tensor([0.01, 0.5, 0.99]), dim=0)
+        self.mean = codes.mean(0)
+        _, singular, directions = torch.linalg.svd(codes - self.mean, full_matrices=False)
+        count = min(max_sliders, len(directions))
+        self.directions = directions[:count]  # (count, d), rows of unit length
+        self.spreads = singular[:count] / (len(codes) - 1) ** 0.5  # standard deviation along each direction
+        self.explained = singular[:count] ** 2 / singular.pow(2).sum().clamp(min=1e-12)
+        self.sliders = [widgets.FloatSlider(continuous_update=True, readout_format=".2f")
+                        for _ in range(min(max_sliders, self.size))]
+        controls = []
+        self.mode = self.window = None
+        if self.size > max_sliders:
+            self.mode = widgets.ToggleButtons(options=[("principal directions", "principal"),
+                                                       ("single numbers", "numbers")], description="move along")
+            self.window = widgets.Dropdown(
+                options=[(f"z[{start}] to z[{min(start + max_sliders, self.size) - 1}]", start)
+                         for start in range(0, self.size, max_sliders)], description="numbers")
+            self.mode.observe(self._configure, names="value")
+            self.window.observe(self._configure, names="value")
+            controls = [widgets.HBox([self.mode, self.window])]
         self.image = widgets.Image(format="png", width=168, height=168)
+        self.caption = widgets.HTML()
+        self._quiet = False
         for slider in self.sliders:
             slider.observe(self._update, names="value")
+        self._configure()
+        super().__init__(controls + [widgets.HBox([widgets.VBox(self.sliders), widgets.VBox([self.image, self.caption])])])
+
+    def _configure(self, _change=None):
+        """Give the sliders the labels, ranges and start values of the chosen way to move."""
+        self._quiet = True
+        try:
+            for i, slider in enumerate(self.sliders):
+                if self._principal():
+                    visible = i < len(self.directions)
+                    low, value, high = -3.0, 0.0, 3.0
+                    slider.description = f"PC {i + 1} ({self.explained[i]:.0%})" if visible else ""
+                else:
+                    k = self._first() + i
+                    visible = k < self.size
+                    k = min(k, self.size - 1)
+                    low, value, high = float(self.low[k]), float(self.median[k]), float(self.high[k])
+                    high = high if high > low else low + 1e-6
+                    slider.description = f"z[{k}]"
+                slider.min, slider.max = -1e9, 1e9  # widen first, so the new range is always accepted
+                slider.min, slider.max, slider.step, slider.value = low, high, (high - low) / 100, value
+                slider.layout.visibility = "visible" if visible else "hidden"
+        finally:
+            self._quiet = False
         self._update()
-        super().__init__([widgets.HBox([widgets.VBox(self.sliders), self.image])])
+
+    def _principal(self):
+        return self.mode is not None and self.mode.value == "principal"
+
+    def _first(self):
+        return self.window.value if self.window is not None else 0
 
     def code(self):
         """The code the sliders point at, shape (1, d)."""
-        return torch.tensor([[s.value for s in self.sliders]])
+        if self._principal():
+            steps = torch.tensor([s.value for s in self.sliders[: len(self.directions)]]) * self.spreads
+            return (self.mean + steps @ self.directions).unsqueeze(0)
+        code = self.median.clone()
+        for i, slider in enumerate(self.sliders):
+            if self._first() + i < self.size:
+                code[self._first() + i] = slider.value
+        return code.unsqueeze(0)
 
     def _update(self, _change=None):
+        if self._quiet:
+            return
         self.image.value = image_png(predict(self.decoder, self.code())[0], scale=6)
+        self.caption.value = (f"decoded from a code of {self.size} numbers" if not self._principal() else
+                              f"mean code + sliders x standard deviation along each direction "
+                              f"({float(self.explained.sum()):.0%} of the variance)")
 
 
 class ReconstructionBrowser(_TextFallback, widgets.VBox):
@@ -154,9 +169,9 @@ class ReconstructionBrowser(_TextFallback, widgets.VBox):
     fallback_text = "Reconstruction browser: run the notebook to choose a model and an image."
 
     def __init__(self, models, images):
-        self.models, self.images = models, images
+        self.models, self.images = models, images.detach().cpu()
         self.model_choice = widgets.Dropdown(options=list(models), description="model")
-        self.index = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image")
+        self.index = widgets.IntSlider(value=0, min=0, max=len(self.images) - 1, description="image")
         self.original = widgets.Image(format="png", width=112, height=112)
         self.reconstruction = widgets.Image(format="png", width=112, height=112)
         self.error = widgets.HTML()
@@ -190,13 +205,13 @@ class DenoisingExplorer(_TextFallback, widgets.VBox):
     fallback_text = "Denoising explorer: run the notebook to choose the noise, its strength, the model and an image."
 
     def __init__(self, models, images, levels=None):
-        self.models, self.images = models, images
+        self.models, self.images = models, images.detach().cpu()
         self.levels = levels or {"gaussian": 0.5, "salt_and_pepper": 0.2, "masking": 0.5}
         self.kind = widgets.Dropdown(options=list(noise.NOISES), value="gaussian", description="noise")
         self.level = widgets.FloatSlider(value=self.levels["gaussian"], min=0.0, max=1.0, step=0.05,
                                          description="strength")
         self.model_choice = widgets.Dropdown(options=list(models), description="denoiser")
-        self.index = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image")
+        self.index = widgets.IntSlider(value=0, min=0, max=len(self.images) - 1, description="image")
         self.pictures = {name: widgets.Image(format="png", width=112, height=112)
                          for name in ("clean", "noisy", "denoised")}
         self.scores = widgets.HTML()
@@ -247,10 +262,10 @@ class FeatureMapExplorer(_TextFallback, widgets.VBox):
         layers = [(i, layer) for i, layer in enumerate(model.encoder) if isinstance(layer, torch.nn.Conv2d)]
         if not layers:
             raise ValueError("model.encoder has no nn.Conv2d layer to show.")
-        self.model, self.images, self.max_maps = model, images, max_maps
+        self.model, self.images, self.max_maps = model, images.detach().cpu(), max_maps
         self.layer = widgets.Dropdown(options=[(f"conv {k + 1} ({layer.out_channels} maps)", i)
                                                for k, (i, layer) in enumerate(layers)], description="layer")
-        self.index = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image")
+        self.index = widgets.IntSlider(value=0, min=0, max=len(self.images) - 1, description="image")
         self.original = widgets.Image(format="png", width=112, height=112)
         self.reconstruction = widgets.Image(format="png", width=112, height=112)
         self.maps = widgets.Image(format="png")

@@ -128,3 +128,35 @@ def test_batches_without_shuffle_keep_order_and_single_tensor():
 def test_batches_reject_bad_input(args, kwargs, error):
     with pytest.raises(error):
         data.Batches(*args, **kwargs)
+
+
+def test_the_data_folder_comes_from_aecourse_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("AECOURSE_DATA", str(tmp_path))
+    assert data.default_data_dir() == tmp_path
+    with pytest.raises(data.DataError, match=str(tmp_path)):
+        data.load("mnist", "test")
+
+
+def test_without_a_course_folder_the_error_says_what_to_do(tmp_path, monkeypatch):
+    from aecourse import paths
+
+    monkeypatch.delenv("AECOURSE_DATA", raising=False)
+    monkeypatch.delenv("AECOURSE_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(paths, "__file__", str(tmp_path / "site-packages" / "aecourse" / "paths.py"))  # installed
+    with pytest.raises(data.DataError, match="AECOURSE_DATA=/path/to/aecourse/data"):
+        data.load("mnist", "test")
+
+
+def test_the_course_folder_is_found_from_a_notebook_folder(tmp_path, monkeypatch):
+    from aecourse import paths
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.delenv("AECOURSE_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path / "notebooks")
+    monkeypatch.setattr(paths, "__file__", str(tmp_path / "elsewhere" / "aecourse" / "paths.py"))
+    assert paths.course_root() == tmp_path.resolve()
+    monkeypatch.setenv("AECOURSE_ROOT", str(tmp_path / "notebooks"))
+    with pytest.raises(paths.CourseFolderNotFound, match="not a course folder"):
+        paths.course_root()

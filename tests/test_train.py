@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from aecourse import metrics, train
+from aecourse import metrics, runtime, train
 from aecourse.models import MLPAutoencoder
 
 
@@ -21,7 +21,7 @@ def blobs():
 
 
 def small_model():
-    train.seed_everything(0)
+    runtime.seed_everything(0)
     return MLPAutoencoder((64, 32, 4), image_shape=(1, 8, 8))
 
 
@@ -110,23 +110,47 @@ def test_fit_rejects_an_unknown_schedule(blobs):
 
 
 def test_fit_rejects_empty_data():
-    with pytest.raises(ValueError, match="non-empty"):
+    with pytest.raises(ValueError, match="empty"):
         train.fit(small_model(), torch.empty(0, 1, 8, 8), mse_sum, device="cpu")
 
 
 def test_default_device_is_usable():
-    assert torch.zeros(1, device=train.default_device()).device.type in {"cuda", "mps", "cpu"}
+    assert torch.zeros(1, device=runtime.default_device()).device.type in {"cuda", "mps", "cpu"}
+
+
+def test_weight_decay_with_your_own_optimiser_is_refused_not_ignored(blobs):
+    model = small_model()
+    with pytest.raises(ValueError, match="your own optimizer"):
+        train.fit(model, blobs[0], mse_sum, optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+                  weight_decay=0.01, device="cpu")
+
+
+def test_fit_trains_on_images_and_labels():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(300, 2, generator=g)
+    y = (x[:, 0] > 0).long()
+    classifier = nn.Linear(2, 2)
+
+    def cross_entropy(model, batch):
+        inputs, labels = batch
+        return nn.functional.cross_entropy(model(inputs), labels)
+
+    history = train.fit(classifier, (x, y), cross_entropy, x_test=(x[:50], y[:50]), epochs=5, lr=0.1, device="cpu")
+    assert history.train[-1] < history.train[0] and len(history.test) == 5
+    assert (classifier(x).argmax(1) == y).float().mean() > 0.9
+    with pytest.raises(ValueError, match="same first dimension"):
+        train.fit(classifier, (x, y[:10]), cross_entropy, device="cpu")
 
 
 def test_predict_batches_match_one_call_and_restore_mode():
     model = MLPAutoencoder((784, 16, 2))
     model.train()
     x = torch.rand(2500, 1, 28, 28)
-    codes = train.predict(model.encoder, x, batch_size=1000)
+    codes = runtime.predict(model.encoder, x, batch_size=1000)
     with torch.no_grad():
         assert torch.allclose(codes, model.encoder(x), atol=1e-6)
     assert model.training
-    assert train.predict(nn.Flatten(), x[:3]).shape == (3, 784)  # a module without parameters
+    assert runtime.predict(nn.Flatten(), x[:3]).shape == (3, 784)  # a module without parameters
 
 
 def test_model_shapes():
