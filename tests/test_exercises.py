@@ -1,4 +1,5 @@
-"""The exercise mechanism, and every exercise against a correct, a wrong and a crashing answer."""
+"""The exercise mechanism, and every exercise against a correct, a wrong, a crashing and a delegating answer."""
+import importlib
 import threading
 import time
 
@@ -6,7 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from aecourse.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, Case, Exercise, nb01, run_with_time_limit
+from aecourse.exercises import (CORRECT, INCORRECT, NOT_ATTEMPTED, Case, Exercise, Fallback, nb01,
+                                run_with_time_limit)
+from aecourse.exercises.guard import _package_functions
+from aecourse.grading import anatomy, notebooks_dir
 
 
 def not_attempted(*args):
@@ -41,10 +45,20 @@ ANSWERS = {
 }
 
 
+def reference_passes_its_cases(exercise):
+    """Every case holds for the reference itself (run directly: evaluate() would call that delegation)."""
+    from aecourse.runtime import isolated_rng
+
+    with isolated_rng(0):
+        for case in exercise.cases:
+            case.run(exercise.reference, exercise.reference)
+    return True
+
+
 @pytest.mark.parametrize("name", ANSWERS)
 def test_reference_and_an_independent_correct_answer_pass(name):
     exercise = getattr(nb01, name)
-    assert exercise.evaluate(exercise.reference).status == CORRECT
+    assert reference_passes_its_cases(exercise)
     result = exercise.evaluate(ANSWERS[name][0])
     assert result.status == CORRECT, str(result)
     assert len(result.passed) == len(exercise.cases) and not result.failed
@@ -70,12 +84,16 @@ def test_untouched_starter_code_is_not_attempted(name):
     assert getattr(nb01, name).evaluate(None).status == NOT_ATTEMPTED
 
 
+def loop_reference():
+    return None
+
+
 def test_an_endless_loop_is_stopped_by_the_time_limit():
     def endless(*args):
         while True:
             pass
 
-    exercise = Exercise("loop", lambda: None, [Case("runs", lambda answer: answer())], time_limit=0.5)
+    exercise = Exercise("loop", loop_reference, [Case("runs", lambda answer: answer())], time_limit=0.5)
     start = time.perf_counter()
     result = exercise.evaluate(endless)
     assert time.perf_counter() - start < 3
@@ -90,7 +108,7 @@ def test_time_limit_cannot_be_swallowed_by_except_exception():
             except Exception:
                 pass
 
-    exercise = Exercise("stubborn", lambda: None, [Case("runs", lambda answer: answer())], time_limit=0.3)
+    exercise = Exercise("stubborn", loop_reference, [Case("runs", lambda answer: answer())], time_limit=0.3)
     assert "did not finish" in str(exercise.evaluate(stubborn))
 
 
@@ -126,7 +144,7 @@ def test_an_answer_that_changes_its_input_fails_and_cannot_corrupt_the_check():
 
     result = nb01.reconstruction_loss.evaluate(in_place)
     assert result.status == INCORRECT and "in place" in str(result)
-    assert nb01.reconstruction_loss.evaluate(nb01.reconstruction_loss_reference).status == CORRECT
+    assert nb01.reconstruction_loss.evaluate(ANSWERS["reconstruction_loss"][0]).status == CORRECT
 
 
 def test_system_exit_from_an_answer_is_caught():
@@ -145,35 +163,73 @@ def test_an_assert_inside_the_answer_is_attributed_to_the_learner():
 
 
 def test_hints_are_revealed_one_at_a_time():
-    exercise = Exercise("hints", lambda: None, [], hints=["first", "second"])
+    exercise = Exercise("hints", loop_reference, [], hints=["first", "second"])
     assert exercise.hint() == "Hint 1 of 2: first"
     assert exercise.hint() == "Hint 2 of 2: second"
     assert exercise.hint() == "Hint 2 of 2: second"
-    assert "No hint" in Exercise("none", lambda: None, []).hint()
+    assert "No hint" in Exercise("none", loop_reference, []).hint()
 
 
-def test_solution_shows_the_reference_source():
-    assert "def count_parameters_reference" in nb01.count_parameters.solution()
+def test_a_reference_must_be_named_after_the_function_the_learner_writes():
+    with pytest.raises(ValueError, match="_reference"):
+        Exercise("bad", lambda: None, [])
 
 
-def test_check_returns_the_answer_or_falls_back_to_the_reference(monkeypatch):
+def test_solution_shows_the_reference_source_under_the_learners_name(monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("AECOURSE_GRADED", raising=False)
+    assert "def count_parameters(layer_sizes)" in nb01.count_parameters.solution()
+    monkeypatch.setenv("AECOURSE_GRADED", "1")
+    assert "not shown" in nb01.count_parameters.solution()
+
+
+def test_check_returns_the_answer_or_a_fallback_that_remembers_it(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    exercise = nb01.compression_ratio
     good = ANSWERS["compression_ratio"][0]
-    assert nb01.compression_ratio.check(good) is good
-    assert nb01.compression_ratio.check(not_attempted) is nb01.compression_ratio.reference
-    assert nb01.compression_ratio.check(crashes) is nb01.compression_ratio.reference
+    assert exercise.check(good) is good
+    for answer in (not_attempted, crashes):
+        fallback = exercise.check(answer)
+        assert isinstance(fallback, Fallback) and fallback.answer is answer
+        assert fallback((1, 28, 28), 32) == exercise.reference((1, 28, 28), 32)  # the notebook runs on
+
+
+def test_rerunning_the_check_cell_checks_the_learners_answer_not_the_reference(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    fallback = nb01.compression_ratio.check(crashes)
+    again = nb01.compression_ratio.check(fallback)  # the check cell ran again without its answer cell
+    assert isinstance(again, Fallback) and again.answer is crashes
 
 
 def test_check_raises_under_the_nbgrader_autograder(monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     with pytest.raises(AssertionError, match="not solved yet"):
         nb01.compression_ratio.check(not_attempted)
-    assert nb01.compression_ratio.check(nb01.compression_ratio.reference) is nb01.compression_ratio.reference
+    good = ANSWERS["compression_ratio"][0]
+    assert nb01.compression_ratio.check(good) is good
+
+
+def test_grading_survives_python_optimisations():
+    """The autograder's verdict must not rest on `assert`, which `python -O` removes."""
+    import inspect
+
+    from aecourse.exercises import core
+
+    assert "assert " not in inspect.getsource(core.Exercise.check)
 
 
 # --- notebook 02 ----------------------------------------------------------------------------------
 
 from aecourse.exercises import nb02  # noqa: E402
+
+
+def eigh_pca_reconstruct(X_train, X_test, k):
+    """PCA from the eigenvectors of the covariance matrix: correct, and not the reference's SVD."""
+    mean = X_train.double().mean(0)
+    centred = X_train.double() - mean
+    _, vectors = torch.linalg.eigh(centred.T @ centred)
+    top = vectors[:, -k:]
+    return ((X_test.double() - mean) @ top @ top.T + mean).float()
 
 
 def sklearn_pca_reconstruct(X_train, X_test, k):
@@ -186,6 +242,13 @@ def sklearn_pca_reconstruct(X_train, X_test, k):
 def uncentred_pca_reconstruct(X_train, X_test, k):
     components = torch.linalg.svd(X_train, full_matrices=False).Vh[:k]
     return X_test @ components.T @ components
+
+
+def numpy_principal_angles(A, B):
+    """Principal angles with NumPy's QR and SVD: correct, and not the reference's code."""
+    qa, qb = np.linalg.qr(A.numpy())[0], np.linalg.qr(B.numpy())[0]
+    cosines = np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), -1, 1)
+    return torch.from_numpy(np.degrees(np.arccos(cosines))[::-1].copy())
 
 
 def scipy_principal_angles(A, B):
@@ -205,13 +268,18 @@ def naive_bernoulli_nll(logits, x):
 
 
 NB02_ANSWERS = {
-    "pca_reconstruct": (sklearn_pca_reconstruct, [(uncentred_pca_reconstruct, "ignores the mean")]),
+    "pca_reconstruct": (eigh_pca_reconstruct, [(uncentred_pca_reconstruct, "ignores the mean"),
+                                               (sklearn_pca_reconstruct, "written in the notebook")]),
     "bernoulli_nll": (
-        lambda t, x: torch.nn.functional.binary_cross_entropy_with_logits(t, x, reduction="none").sum(1).mean(),
+        lambda t, x: -(x * torch.nn.functional.logsigmoid(t) + (1 - x) * torch.nn.functional.logsigmoid(-t))
+        .sum(1).mean(),
         [(naive_bernoulli_nll, "softplus"),
-         (torch.nn.functional.binary_cross_entropy_with_logits, "averages over the features")],
+         (lambda t, x: (torch.nn.functional.softplus(t) - x * t).mean(), "averages over the features"),
+         (lambda t, x: torch.nn.functional.binary_cross_entropy_with_logits(t, x, reduction="none").sum(1).mean(),
+          "written in the notebook")],
     ),
-    "principal_angles": (scipy_principal_angles, [(radian_principal_angles, "radians")]),
+    "principal_angles": (numpy_principal_angles, [(radian_principal_angles, "radians"),
+                                                  (scipy_principal_angles, "written in the notebook")]),
 }
 
 
@@ -243,6 +311,10 @@ NB04_ANSWERS = {
          (lambda x_hat, x: 10 * torch.log10((x_hat - x).pow(2).flatten(1).mean(1)), "wrong sign")],
     ),
 }
+from aecourse import metrics, noise  # noqa: E402
+
+NB04_ANSWERS["psnr"][1].append((lambda x_hat, x: metrics.psnr(x_hat, x), "aecourse.metrics.psnr"))
+NB04_ANSWERS["masking"][1].append((lambda x, p: noise.masking(x, p), "aecourse.noise.masking"))
 
 
 # --- notebook 03 ----------------------------------------------------------------------------------
@@ -258,7 +330,9 @@ NB03_ANSWERS = {
     "conv_output_size": (
         lambda n, k, s=1, p=0: int(np.floor((n + 2 * p - k) / s)) + 1,
         [(lambda n, k, s=1, p=0: (n + 2 * p - k) / s + 1, "integer division"),
-         (lambda n, k, s=1, p=0: (n + p - k) // s + 1, "not the correct value")],  # padding on one side only
+         (lambda n, k, s=1, p=0: (n + p - k) // s + 1, "not the correct value"),  # padding on one side only
+         (lambda n, k, s=1, p=0: torch.nn.Conv2d(1, 1, k, s, p)(torch.zeros(1, 1, n, n)).shape[-1],
+          "10 million pixels")],  # measures a test tensor instead of using the formula
     ),
     "transposed_output_size": (
         lambda n, k, s=1, p=0, op=0: n * s - s - 2 * p + k + op,
@@ -284,10 +358,60 @@ ANSWERS_BY_MODULE = [(nb02, NB02_ANSWERS), (nb03, NB03_ANSWERS), (nb04, NB04_ANS
 def test_correct_wrong_crashing_and_untouched_answers(module, name):
     exercise = getattr(module, name)
     correct, wrongs = dict(ANSWERS_BY_MODULE)[module][name]
-    assert exercise.evaluate(exercise.reference).status == CORRECT
+    assert reference_passes_its_cases(exercise)
     assert exercise.evaluate(correct).status == CORRECT, str(exercise.evaluate(correct))
     for wrong, phrase in wrongs:
         result = exercise.evaluate(wrong)
         assert result.status == INCORRECT and phrase in str(result), str(result)
     assert "your code raised" in str(exercise.evaluate(crashes))
     assert exercise.evaluate(not_attempted).status == NOT_ATTEMPTED
+
+
+# --- every exercise of every notebook: an answer that delegates is incorrect --------------------
+
+def notebook_exercises():
+    """``[(notebook, exercise object)]`` for every exercise of every notebook in notebooks/."""
+    found = []
+    for path in sorted(notebooks_dir().glob("*.ipynb")):
+        notebook = anatomy.read(path)
+        module = importlib.import_module("aecourse.exercises." + anatomy.exercise_module(notebook))
+        found += [(path.stem, getattr(module, e.exercise)) for e in anatomy.exercises(notebook)]
+    return found
+
+
+def delegating_answers(exercise):
+    """Answers that hand the work to the reference or to a package function of the same name."""
+    answers = [("the reference", lambda *args, **kwargs: exercise.reference(*args, **kwargs)),
+               ("the reference itself", exercise.reference)]
+    for dotted, function in _package_functions().get(exercise.function_name, []):
+        answers.append((dotted, lambda *args, _f=function, **kwargs: _f(*args, **kwargs)))
+    return answers
+
+
+@pytest.mark.parametrize("notebook,exercise", notebook_exercises(),
+                         ids=lambda value: value if isinstance(value, str) else value.function_name)
+def test_an_answer_that_delegates_to_the_package_is_incorrect(notebook, exercise, monkeypatch):
+    for label, answer in delegating_answers(exercise):
+        result = exercise.evaluate(answer)
+        assert result.status == INCORRECT, f"{label}: {result}"
+        assert result.failed[0][0] == "written in the notebook" and "write the computation yourself" in str(result)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # and the autograder gives it no points
+    with pytest.raises(AssertionError, match="written in the notebook"):
+        exercise.check(delegating_answers(exercise)[0][1])
+
+
+def test_delegation_is_caught_whatever_name_the_function_goes_by():
+    from aecourse.exercises import nb04
+    from aecourse.metrics import psnr as renamed
+
+    def psnr(x_hat, x):
+        helper = renamed
+        return helper(x_hat, x)
+
+    assert "aecourse.metrics.psnr" in str(nb04.psnr.evaluate(psnr))
+
+
+def test_every_exercise_of_every_notebook_has_a_complete_vocabulary():
+    for notebook, exercise in notebook_exercises():
+        assert exercise.cases and exercise.hints, f"{notebook}: {exercise.title}"
+        assert exercise.evaluate(exercise.reference).failed[0][0] == "written in the notebook"

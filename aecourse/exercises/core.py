@@ -4,13 +4,15 @@ An :class:`Exercise` holds a reference solution, a list of :class:`Case` checks
 and hints revealed one at a time. :meth:`Exercise.evaluate` is the plain check
 function: it runs every case under a time limit and returns a :class:`Result`,
 whatever the learner's code does (raise, loop forever, return the wrong shape,
-dtype or NaN, change its inputs). :meth:`Exercise.check` is what a notebook
-calls: it shows the result in a widget and returns the implementation the rest
-of the notebook should use (the learner's when it passes, the reference until then).
+dtype or NaN, change its inputs). An answer that calls the package's own
+implementation of the exercise, or the reference, is marked incorrect: the
+exercise is to write it. :meth:`Exercise.check` is what a notebook calls: it shows
+the result in a widget and returns what the rest of the notebook should use (the
+learner's answer when it passes, a :class:`Fallback` to the reference until then).
 
 Under nbgrader's autograder (``NBGRADER_EXECUTION`` set) ``check`` raises
 ``AssertionError`` for an answer that does not pass, so the check cell doubles
-as a graded test cell.
+as a graded test cell. Solutions are shown in self-study only (:func:`solutions_shown`).
 """
 import inspect
 import os
@@ -19,9 +21,29 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Sequence
+
+from ..runtime import isolated_rng
+from .expect import call, clone_all, close
+from .guard import forbidden_functions, watching
 
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not attempted"
+GRADED_ENV = "AECOURSE_GRADED"
 _PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
+_graded = False
+
+
+def set_graded(graded):
+    """Switch graded mode on or off for this session (``aecourse.setup(graded=True)`` does this)."""
+    global _graded
+    _graded = bool(graded)
+
+
+def solutions_shown():
+    """Whether a learner may see reference solutions: in self-study yes; in a graded release or under
+    the nbgrader autograder (or with ``AECOURSE_GRADED=1``) no."""
+    return not (_graded or os.environ.get("NBGRADER_EXECUTION")
+                or os.environ.get(GRADED_ENV, "").strip().lower() in ("1", "true", "yes"))
 
 
 class TimeLimitExceeded(BaseException):
@@ -35,14 +57,47 @@ class TimeLimitExceeded(BaseException):
 class Case:
     """One check of an answer.
 
+    Most cases compare the answer with the reference on given inputs::
+
+        Case("a batch of 8 images", inputs=lambda: (x_hat, x), mistakes=[...])
+
+    runs ``observe(answer, *inputs())`` and ``observe(reference, *inputs())``, lets each
+    :class:`~aecourse.exercises.expect.Mistake` recognise a typical wrong answer, then
+    ``compare(got, expected, description)``. A case with a property no comparison
+    expresses gives ``test`` instead: ``test(answer)`` raises ``AssertionError(message)``.
+
     Attributes:
         description: what is checked, in words the learner understands.
-        test: ``test(answer)`` raises ``AssertionError(message)`` when the answer fails;
-            any other exception is reported as raised by the learner's code.
+        test: a custom check; when given, the other fields are not used.
+        inputs: ``inputs() -> tuple`` of arguments, built fresh for every call.
+        observe: ``observe(function, *args)``: what is compared; default the result, via
+            :func:`~aecourse.exercises.expect.call` (which also fails in-place changes of the inputs).
+        compare: ``compare(got, expected, what)`` raises ``AssertionError``; default
+            :func:`~aecourse.exercises.expect.close`.
+        mistakes: typical wrong answers, tried before the comparison.
     """
 
     description: str
-    test: callable
+    test: Callable = None
+    inputs: Callable = None
+    observe: Callable = call
+    compare: Callable = field(default_factory=close)
+    mistakes: Sequence = ()
+
+    def __post_init__(self):
+        if (self.test is None) == (self.inputs is None):
+            raise ValueError(f"Case {self.description!r}: give either `test` or `inputs`, not both or neither.")
+
+    def run(self, answer, reference):
+        """Raise ``AssertionError`` if ``answer`` fails this case."""
+        if self.test is not None:
+            return self.test(answer)
+        args = self.inputs()
+        expected = self.observe(reference, *clone_all(args))
+        got = self.observe(answer, *args)
+        for mistake in self.mistakes:
+            mistake.diagnose(got, expected, args)
+        self.compare(got, expected, "")  # the feedback already names the case
 
 
 @dataclass
@@ -50,6 +105,7 @@ class Result:
     """Outcome of :meth:`Exercise.evaluate`.
 
     Attributes:
+        exercise: the exercise's title.
         status: ``"correct"``, ``"incorrect"`` or ``"not attempted"``.
         passed: descriptions of the cases that passed.
         failed: ``(description, why)`` for each case that failed.
@@ -130,32 +186,76 @@ def _describe_error(error):
     return text
 
 
+class Fallback:
+    """What a check cell hands the notebook while the learner's answer does not pass.
+
+    It computes with the exercise's reference solution, so the notebook runs on, and it
+    remembers the learner's answer: checking a fallback again (re-running the check cell,
+    or "Check again") checks that answer, never the reference.
+    """
+
+    def __init__(self, exercise, answer):
+        self.exercise, self.answer = exercise, answer
+        self.__name__ = getattr(answer, "__name__", exercise.function_name)
+        self.__doc__ = exercise.reference.__doc__
+        self.__wrapped__ = exercise.reference  # so inspect.signature shows the expected arguments
+
+    def __call__(self, *args, **kwargs):
+        return self.exercise.reference(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<the reference solution of {self.exercise.title!r}, used until your answer passes>"
+
+
 class Exercise:
     """An auto-checked exercise with hints and a reference solution.
 
     Args:
-        name: a short title shown in the feedback.
-        reference: the reference implementation (used for checking and as fallback).
+        title: shown in the feedback, e.g. ``"Exercise 3: PSNR"``.
+        reference: the reference solution, a function named ``<name>_reference`` where
+            ``<name>`` is the function the learner writes (``psnr_reference`` for ``psnr``).
         cases: the :class:`Case` checks an answer must pass.
         hints: hints from gentle to explicit, revealed one at a time.
+        same_as: functions (or dotted names) that already do what the exercise asks, beyond
+            the package's functions named ``<name>`` and the reference, which are always
+            forbidden; an answer that calls one of them is incorrect.
         time_limit: seconds that all cases together may take.
     """
 
-    def __init__(self, name, reference, cases, hints=(), time_limit=10.0):
-        self.name, self.reference, self.cases = name, reference, list(cases)
-        self.hints, self.time_limit = list(hints), time_limit
+    def __init__(self, title, reference, cases, hints=(), same_as=(), time_limit=10.0):
+        if not reference.__name__.endswith("_reference"):
+            raise ValueError(f"The reference of {title!r} must be named <name>_reference, got {reference.__name__}.")
+        self.title, self.reference, self.cases = title, reference, list(cases)
+        self.function_name = reference.__name__[: -len("_reference")]
+        self.hints, self.same_as, self.time_limit = list(hints), tuple(same_as), time_limit
         self._hints_shown = 0
 
+    def forbidden(self):
+        """``{code object: dotted name}`` of what an answer must not call (see :mod:`.guard`)."""
+        return forbidden_functions(self.function_name, self.reference, self.same_as)
+
     def evaluate(self, answer):
-        """Run every case against ``answer`` and return a :class:`Result`. Never raises."""
-        result = Result(self.name, NOT_ATTEMPTED)
+        """Run every case against ``answer`` and return a :class:`Result`. Never raises.
+
+        The cases run in an isolated random stream: checking an answer never changes the
+        random numbers the learner's next cell draws.
+        """
+        result = Result(self.title, NOT_ATTEMPTED)
         if answer is None or answer is Ellipsis:
             return result
+        delegated, forbidden = [], self.forbidden()
+
+        def guarded(*args, **kwargs):
+            with watching(forbidden) as calls:
+                try:
+                    return answer(*args, **kwargs)
+                finally:
+                    delegated.extend(c for c in calls if c not in delegated)
 
         def run_cases():
             for case in self.cases:
                 try:
-                    case.test(answer)
+                    case.run(guarded, self.reference)
                     result.passed.append(case.description)
                 except NotImplementedError:
                     raise
@@ -167,14 +267,19 @@ class Exercise:
                     result.failed.append((case.description, "your code raised " + _describe_error(error)))
 
         try:
-            run_with_time_limit(run_cases, self.time_limit)
+            with isolated_rng(0):
+                run_with_time_limit(run_cases, self.time_limit)
         except NotImplementedError:
-            return Result(self.name, NOT_ATTEMPTED)
+            return Result(self.title, NOT_ATTEMPTED)
         except TimeLimitExceeded:
             result.failed.append(("time limit", f"your code did not finish within {self.time_limit:g} s "
                                                 "(an endless loop, or far too much work?)"))
         except BaseException as error:  # SystemExit, KeyboardInterrupt raised by the answer itself
             result.failed.append(("running your code", "it raised " + _describe_error(error)))
+        if delegated:
+            result.failed.insert(0, ("written in the notebook",
+                                     f"your answer calls {' and '.join(delegated)}, which already does what this "
+                                     "exercise asks: write the computation yourself in the answer cell"))
         result.status = CORRECT if not result.failed else INCORRECT
         return result
 
@@ -186,24 +291,35 @@ class Exercise:
         return f"Hint {self._hints_shown} of {len(self.hints)}: {self.hints[self._hints_shown - 1]}"
 
     def solution(self):
-        """Source code of the reference solution."""
-        return inspect.getsource(self.reference)
+        """Source code of the reference solution (in self-study; not in a graded release)."""
+        if not solutions_shown():
+            return "Solutions are not shown in a graded release."
+        return inspect.getsource(self.reference).replace(self.reference.__name__, self.function_name, 1)
+
+    def use(self, answer, result):
+        """What the notebook should use after ``result``: the answer if it passed, else a :class:`Fallback`."""
+        return answer if result.correct else Fallback(self, answer)
 
     def check(self, answer):
         """Show the feedback for ``answer`` and return the implementation to use from now on.
 
-        Returns ``answer`` when it passes, otherwise the reference implementation
-        (the feedback says so), so that the notebook still runs to the end.
+        Returns ``answer`` when it passes, otherwise a :class:`Fallback` that computes with
+        the reference (the feedback says so), so that the notebook still runs to the end.
+        Given a fallback of this exercise (the check cell ran again without its answer cell),
+        it checks the learner's answer that the fallback remembers.
 
         Raises:
             AssertionError: only under nbgrader (``NBGRADER_EXECUTION`` set), for an
                 answer that does not pass: this is what makes the cell a graded test.
         """
-        from ..widgets import CheckFeedback  # widgets import ipywidgets; keep evaluate() light
+        from .feedback import CheckFeedback  # ipywidgets is imported only when feedback is shown
 
+        if isinstance(answer, Fallback) and answer.exercise is self:
+            answer = answer.answer
         result = self.evaluate(answer)
-        if os.environ.get("NBGRADER_EXECUTION"):
-            assert result.correct, str(result)
+        if os.environ.get("NBGRADER_EXECUTION") and not result.correct:
+            raise AssertionError(str(result))
         from IPython.display import display
+
         display(CheckFeedback(self, answer, result))
-        return answer if result.correct else self.reference
+        return self.use(answer, result)

@@ -1,16 +1,16 @@
 """Exercises of notebook 02, PCA, Logistic PCA and autoencoders."""
 import math
 
-import numpy as np
 import torch
 
 from .core import Case, Exercise
-from .expect import call, expect_number, expect_tensor
+from .expect import Mistake, finite_and_close, gradients, ratio, seeded
 
 
 def _data(n, d, seed):
-    g = torch.Generator().manual_seed(seed)
-    scales = torch.linspace(3, 0.2, d)  # distinct variances, so the principal subspace is well defined
+    """Points with distinct variances per axis, so the principal subspace is well defined."""
+    g = seeded(seed)
+    scales = torch.linspace(3, 0.2, d)
     return torch.randn(n, d, generator=g) * scales + torch.rand(d, generator=g)
 
 
@@ -23,36 +23,31 @@ def pca_reconstruct_reference(X_train, X_test, k):
     return (X_test - mean) @ components.T @ components + mean
 
 
-def _matches_sklearn(n, d, k):
-    def test(answer):
-        from sklearn.decomposition import PCA
-
-        X_train, X_test = _data(n, d, seed=d), _data(20, d, seed=d + 1)
-        pca = PCA(n_components=k).fit(X_train.double().numpy())
-        expected = torch.from_numpy(pca.inverse_transform(pca.transform(X_test.double().numpy()))).float()
-        got = call(answer, X_train, X_test, k)
-        if isinstance(got, torch.Tensor) and got.shape == X_test.shape and torch.isfinite(got).all():
-            uncentred = X_test @ torch.linalg.svd(X_train, full_matrices=False).Vh[:k].T @ \
-                torch.linalg.svd(X_train, full_matrices=False).Vh[:k]
-            if torch.allclose(got.float(), uncentred, atol=1e-3) and not torch.allclose(uncentred, expected, atol=1e-3):
-                raise AssertionError("your reconstruction ignores the mean: centre X_train before the SVD, "
-                                     "and add the mean back after projecting")
-        expect_tensor(got, expected, f"{n} training points in {d} dimensions, k = {k}", rtol=1e-3, atol=1e-3)
-    return test
+def _uncentred(X_train, X_test, k):
+    components = torch.linalg.svd(X_train, full_matrices=False).Vh[:k]
+    return X_test @ components.T @ components
 
 
-def _full_rank_is_identity(answer):
-    X = _data(50, 6, seed=3)
-    expect_tensor(call(answer, X, X[:10], 6), X[:10], "k equal to the dimension reconstructs exactly", atol=1e-4)
+IGNORES_MEAN = Mistake(
+    "your reconstruction ignores the mean: centre X_train before the SVD, and add the mean back after projecting",
+    lambda got, expected, X_train, X_test, k: (torch.allclose(got.float(), _uncentred(X_train, X_test, k), atol=1e-3)
+                                               and not torch.allclose(got.float(), expected, atol=1e-3)))
+
+
+def _pca_case(n, d, k):
+    return Case(f"{n} training points in {d} dimensions, k = {k}",
+                inputs=lambda: (_data(n, d, seed=d), _data(20, d, seed=d + 1), k),
+                compare=finite_and_close(rtol=1e-3, atol=1e-3), mistakes=[IGNORES_MEAN])
 
 
 pca_reconstruct = Exercise(
     "Exercise 1: PCA reconstruction with an SVD",
     pca_reconstruct_reference,
     cases=[
-        Case("200 points in 10 dimensions, k = 3", _matches_sklearn(200, 10, 3)),
-        Case("100 points in 30 dimensions, k = 1", _matches_sklearn(100, 30, 1)),
-        Case("k = D gives back the input", _full_rank_is_identity),
+        _pca_case(200, 10, 3),
+        _pca_case(100, 30, 1),
+        Case("k = D gives back the input", inputs=lambda: (_data(50, 6, seed=3), _data(50, 6, seed=3)[:10], 6),
+             compare=finite_and_close(atol=1e-4)),
     ],
     hints=[
         "Three steps: centre the training data, find the top-k directions with torch.linalg.svd, "
@@ -61,6 +56,7 @@ pca_reconstruct = Exercise(
         "directions, sorted by variance. Keep Vh[:k].",
         "With C = Vh[:k] (shape (k, D)): (X_test - mean) @ C.T @ C + mean.",
     ],
+    same_as=["sklearn.decomposition.PCA.__init__", "sklearn.decomposition.TruncatedSVD.__init__"],
 )
 
 
@@ -68,52 +64,35 @@ pca_reconstruct = Exercise(
 
 def bernoulli_nll_reference(logits, x):
     """-sum_d [x_d log sigmoid(t_d) + (1 - x_d) log(1 - sigmoid(t_d))], averaged over samples."""
+    # log sigmoid(t) = -softplus(-t) and log(1 - sigmoid(t)) = -softplus(t), which never take log(0)
     return (torch.nn.functional.softplus(logits) - x * logits).sum(1).mean()
 
 
-def _against_formula(answer):
-    g = torch.Generator().manual_seed(0)
-    logits, x = torch.randn(7, 12, generator=g) * 2, torch.rand(7, 12, generator=g)
-    p = torch.sigmoid(logits.double())
-    expected = -(x * p.log() + (1 - x) * (1 - p).log()).sum(1).mean()
-    got = call(answer, logits, x)
-    if isinstance(got, torch.Tensor) and got.numel() == 1 and torch.isfinite(got):
-        if math.isclose(got.item(), expected.item() * 12, rel_tol=1e-4):
-            raise AssertionError("your loss is 12 times too large for 12 features: average over samples, "
-                                 "sum over features")
-        if math.isclose(got.item(), expected.item() / 12, rel_tol=1e-4):
-            raise AssertionError("your loss averages over the features: sum over features, average over samples")
-    expect_tensor(got, expected.float(), "7 samples of 12 features", rtol=1e-4)
+def _logits_and_targets(seed):
+    g = seeded(seed)
+    return lambda: (torch.randn(7, 12, generator=g) * 2, torch.rand(7, 12, generator=g))
 
 
-def _stable_for_large_logits(answer):
-    logits = torch.tensor([[100.0, -100.0, 30.0, -30.0]])
-    x = torch.tensor([[0.0, 1.0, 0.5, 0.5]])
-    expected = bernoulli_nll_reference(logits.double(), x.double()).float()
-    got = call(answer, logits, x)
-    if isinstance(got, torch.Tensor) and got.numel() == 1 and not torch.isfinite(got):
-        raise AssertionError(f"for logits of +-100 your loss is {got.item()}: sigmoid(100) rounds to 1 in float32 "
-                             "and log(1 - 1) = -inf. Write the loss with softplus, which never rounds to log(0)")
-    expect_tensor(got, expected, "logits of +-100 and +-30", rtol=1e-4)
-
-
-def _differentiable(answer):
-    logits = torch.randn(3, 5, generator=torch.Generator().manual_seed(4), requires_grad=True)
-    x = torch.rand(3, 5, generator=torch.Generator().manual_seed(5))
-    loss = answer(logits, x)
-    if not isinstance(loss, torch.Tensor) or loss.grad_fn is None:
-        raise AssertionError("the loss must be computed with torch operations from the logits, so it can be trained")
-    loss.backward()
-    expect_tensor(logits.grad, (torch.sigmoid(logits.detach()) - x) / 3, "the gradient with respect to the logits")
-
+REDUCTION_MISTAKES = [
+    Mistake("your loss sums over the samples too: sum over features, but average over samples",
+            lambda got, expected, logits, x: math.isclose(ratio(got, expected), x.shape[0], rel_tol=1e-4)),
+    Mistake("your loss averages over the features: sum over features, average over samples",
+            lambda got, expected, logits, x: math.isclose(ratio(got, expected), 1 / x.shape[1], rel_tol=1e-4)),
+]
 
 bernoulli_nll = Exercise(
     "Exercise 2: the logistic PCA loss",
     bernoulli_nll_reference,
     cases=[
-        Case("matches the definition on random logits", _against_formula),
-        Case("stays finite for very large logits", _stable_for_large_logits),
-        Case("can be differentiated", _differentiable),
+        Case("matches the definition on random logits", inputs=_logits_and_targets(0), mistakes=REDUCTION_MISTAKES),
+        Case("stays finite for very large logits",
+             inputs=lambda: (torch.tensor([[100.0, -100.0, 30.0, -30.0]]), torch.tensor([[0.0, 1.0, 0.5, 0.5]])),
+             compare=finite_and_close(),
+             mistakes=[Mistake(lambda got, *_: f"for logits of +-100 your loss is {got.item()}: sigmoid(100) rounds "
+                                               "to 1 in float32 and log(1 - 1) = -inf. Write the loss with softplus, "
+                                               "which never takes the log of a rounded 0",
+                               lambda got, *_: not torch.isfinite(got).all())]),
+        Case("can be differentiated", inputs=_logits_and_targets(4), observe=gradients(wrt=(0,))),
     ],
     hints=[
         "Start from the definition: p = sigmoid(t), loss = -(x log p + (1 - x) log(1 - p)), summed over "
@@ -121,6 +100,8 @@ bernoulli_nll = Exercise(
         "log sigmoid(t) = -softplus(-t) and log(1 - sigmoid(t)) = -softplus(t): no log of a rounded 0.",
         "Simplified: softplus(t) - x * t, summed over dim 1, then .mean().",
     ],
+    same_as=["torch.nn.functional.binary_cross_entropy_with_logits",
+             "torch.nn.functional.binary_cross_entropy"],
 )
 
 
@@ -133,40 +114,50 @@ def principal_angles_reference(A, B):
     return torch.rad2deg(torch.arccos(cosines)).sort().values
 
 
-def _against_scipy(d, k, seed):
-    def test(answer):
-        from scipy.linalg import subspace_angles
-
-        g = torch.Generator().manual_seed(seed)
-        A, B = torch.randn(d, k, generator=g, dtype=torch.float64), torch.randn(d, k, generator=g, dtype=torch.float64)
-        expected = torch.from_numpy(np.sort(np.degrees(subspace_angles(A.numpy(), B.numpy()))))
-        got = call(answer, A, B)
-        if isinstance(got, torch.Tensor) and got.shape == expected.shape and torch.isfinite(got).all():
-            if torch.allclose(got.double().sort().values, torch.from_numpy(np.sort(subspace_angles(A.numpy(), B.numpy()))), atol=1e-6):
-                raise AssertionError("your angles are in radians; the exercise asks for degrees")
-            got = got.double().sort().values
-        expect_tensor(got, expected, f"two random {k}-dimensional subspaces of R^{d}", rtol=1e-5, atol=1e-4)
-    return test
+def _random_subspaces(d, k, seed):
+    g = seeded(seed)
+    return lambda: (torch.randn(d, k, generator=g, dtype=torch.float64),
+                    torch.randn(d, k, generator=g, dtype=torch.float64))
 
 
-def _same_span_scaled(answer):
-    g = torch.Generator().manual_seed(9)
-    A = torch.randn(20, 3, generator=g, dtype=torch.float64)
+def _sorted(angles):
+    return angles.double().sort().values
+
+
+def _in_any_order(rtol, atol):
+    """Compare angles whatever order they come in."""
+    def compare(got, expected, what):
+        if isinstance(got, torch.Tensor) and got.shape == expected.shape and got.is_floating_point():
+            got = _sorted(got)
+        finite_and_close(rtol, atol)(got, expected, what)
+    return compare
+
+
+def _same_span_in_two_bases():
+    A = torch.randn(20, 3, generator=seeded(9), dtype=torch.float64)
     mix = torch.tensor([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [1.0, 0.0, 5.0]], dtype=torch.float64)
-    got = call(answer, A, A @ mix)
-    if isinstance(got, torch.Tensor) and torch.isfinite(got).all() and got.abs().max() > 1e-3:
-        raise AssertionError(f"A and A @ M span the same subspace, so every angle is 0; you got up to "
-                             f"{got.abs().max().item():.3g}. Orthonormalise both bases first (torch.linalg.qr)")
-    expect_tensor(got, torch.zeros(3, dtype=torch.float64), "a basis and a mixed, rescaled copy of it", atol=1e-3)
+    return A, A @ mix
 
+
+ANGLE_MISTAKES = [
+    Mistake("your angles are in radians; the exercise asks for degrees",
+            lambda got, expected, A, B: torch.allclose(_sorted(got), torch.deg2rad(expected), atol=1e-6)),
+]
 
 principal_angles = Exercise(
     "Exercise 3: principal angles between subspaces",
     principal_angles_reference,
     cases=[
-        Case("the same subspace in two different bases", _same_span_scaled),
-        Case("random 3-dimensional subspaces of R^10", _against_scipy(10, 3, 0)),
-        Case("random 5-dimensional subspaces of R^50", _against_scipy(50, 5, 1)),
+        Case("the same subspace in two different bases", inputs=_same_span_in_two_bases,
+             compare=finite_and_close(atol=1e-3),
+             mistakes=[Mistake(lambda got, *_: f"A and A @ M span the same subspace, so every angle is 0; you got up "
+                                               f"to {got.abs().max().item():.3g}. Orthonormalise both bases first "
+                                               "(torch.linalg.qr)",
+                               lambda got, *_: got.abs().max() > 1e-3)]),
+        Case("random 3-dimensional subspaces of R^10", inputs=_random_subspaces(10, 3, 0),
+             compare=_in_any_order(rtol=1e-5, atol=1e-4), mistakes=ANGLE_MISTAKES),
+        Case("random 5-dimensional subspaces of R^50", inputs=_random_subspaces(50, 5, 1),
+             compare=_in_any_order(rtol=1e-5, atol=1e-4), mistakes=ANGLE_MISTAKES),
     ],
     hints=[
         "Angles between subspaces must not depend on which basis describes them: first make each basis "
@@ -175,4 +166,5 @@ principal_angles = Exercise(
         "of the principal angles.",
         "torch.rad2deg(torch.arccos(torch.linalg.svdvals(QA.T @ QB).clamp(-1, 1))), sorted ascending.",
     ],
+    same_as=["scipy.linalg.subspace_angles"],
 )

@@ -3,44 +3,33 @@ import torch
 import torch.nn as nn
 
 from .core import Case, Exercise
-from .expect import call, expect_float_tensor, expect_number
-
-
-def _expect_int(got, expected, what):
-    if isinstance(got, float) and got.is_integer():
-        raise AssertionError(f"{what}: you returned the float {got}; a size is a whole number, "
-                             "use integer division // instead of /")
-    expect_number(got, expected, what)
-    if not isinstance(got, int):
-        raise AssertionError(f"{what}: expected an int, got {type(got).__name__}")
+from .expect import Mistake, call, exact_int, expect_float_tensor, seeded
 
 
 # --- Exercise 1: parameters of a convolution --------------------------------------------------
 
 def conv_parameters_reference(in_channels, out_channels, kernel):
-    """Weights and biases of ``nn.Conv2d(in_channels, out_channels, kernel)``."""
+    """Weights and biases of nn.Conv2d(in_channels, out_channels, kernel)."""
     return in_channels * out_channels * kernel * kernel + out_channels
 
 
-def _like_torch(*configs):
-    def test(answer):
-        for c_in, c_out, kernel in configs:
-            expected = sum(p.numel() for p in nn.Conv2d(c_in, c_out, kernel).parameters())
-            got = call(answer, c_in, c_out, kernel)
-            if got == expected - c_out:
-                raise AssertionError(f"for ({c_in}, {c_out}, {kernel}) you counted the weights only; "
-                                     "every output channel also has a bias")
-            _expect_int(got, expected, f"nn.Conv2d({c_in}, {c_out}, {kernel})")
-    return test
+WEIGHTS_ONLY = Mistake(lambda got, expected, c_in, c_out, k: f"for ({c_in}, {c_out}, {k}) you counted the weights "
+                                                             "only; every output channel also has a bias",
+                       lambda got, expected, c_in, c_out, k: got == expected - c_out)
+
+
+def _conv(c_in, c_out, kernel, description):
+    return Case(description, inputs=lambda: (c_in, c_out, kernel), compare=exact_int(), mistakes=[WEIGHTS_ONLY])
 
 
 conv_parameters = Exercise(
     "Exercise 1: parameters of a convolution",
     conv_parameters_reference,
     cases=[
-        Case("nn.Conv2d(1, 16, 3): 16 filters of 3 x 3", _like_torch((1, 16, 3))),
-        Case("many input channels: (16, 32, 3), (32, 32, 7)", _like_torch((16, 32, 3), (32, 32, 7))),
-        Case("a 1 x 1 convolution (64, 4, 1)", _like_torch((64, 4, 1))),
+        _conv(1, 16, 3, "nn.Conv2d(1, 16, 3): 16 filters of 3 x 3"),
+        _conv(16, 32, 3, "many input channels: (16, 32, 3)"),
+        _conv(32, 32, 7, "a large kernel: (32, 32, 7)"),
+        _conv(64, 4, 1, "a 1 x 1 convolution (64, 4, 1)"),
     ],
     hints=[
         "Each output channel has one kernel per input channel, and one bias.",
@@ -53,39 +42,25 @@ conv_parameters = Exercise(
 # --- Exercise 2: output size of a convolution -------------------------------------------------
 
 def conv_output_size_reference(size, kernel, stride=1, padding=0):
-    """Height (or width) of ``nn.Conv2d``'s output for an input of height ``size``."""
+    """Height (or width) of nn.Conv2d's output for an input of height `size`."""
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def _output_size_like(layer_class, settings):
-    """Case factory: the answer must give the output height that ``layer_class`` really produces.
-
-    Each config is ``(size, kernel, *values)``, with ``values`` for the keyword ``settings`` in order;
-    the answer is called with the config's values in the same order.
-    """
-    def cases(*configs):
-        def test(answer):
-            for size, kernel, *values in configs:
-                layer = layer_class(1, 1, kernel, **dict(zip(settings, values)))
-                expected = layer(torch.zeros(1, 1, size, size)).shape[-1]
-                what = ", ".join(f"{name} {value}" for name, value in
-                                 zip(("size", "kernel", *settings), (size, kernel, *values)))
-                _expect_int(call(answer, size, kernel, *values), expected, what)
-        return test
-    return cases
-
-
-_like_conv2d = _output_size_like(nn.Conv2d, ("stride", "padding"))
-_like_conv_transpose2d = _output_size_like(nn.ConvTranspose2d, ("stride", "padding", "output_padding"))
+def _size_case(description, *settings):
+    return Case(description, inputs=lambda: settings, compare=exact_int())
 
 
 conv_output_size = Exercise(
     "Exercise 2: output size of a convolution",
     conv_output_size_reference,
     cases=[
-        Case("stride 1: 28 -> 26 with a 3 x 3 kernel, 28 with padding 1", _like_conv2d((28, 3, 1, 0), (28, 3, 1, 1))),
-        Case("stride 2 halves: 28 -> 14 -> 7", _like_conv2d((28, 3, 2, 1), (14, 3, 2, 1), (28, 4, 2, 1))),
-        Case("sizes that do not divide evenly (7 -> 4, 7 -> 1)", _like_conv2d((7, 3, 2, 1), (7, 7, 1, 0), (32, 5, 3, 2))),
+        _size_case("stride 1: 28 -> 26 with a 3 x 3 kernel", 28, 3, 1, 0),
+        _size_case("stride 1, padding 1 keeps 28", 28, 3, 1, 1),
+        _size_case("stride 2 halves: 28 -> 14", 28, 3, 2, 1),
+        _size_case("stride 2 halves: 14 -> 7", 14, 3, 2, 1),
+        _size_case("sizes that do not divide evenly: 7 -> 4", 7, 3, 2, 1),
+        _size_case("a kernel as large as the input: 7 -> 1", 7, 7, 1, 0),
+        _size_case("an input 10 million pixels high (the formula, not a test tensor)", 10_000_000, 5, 3, 2),
     ],
     hints=[
         "Padding adds `padding` pixels on each side, so the kernel slides over size + 2 * padding pixels.",
@@ -98,7 +73,7 @@ conv_output_size = Exercise(
 # --- Exercise 3: output size of a transposed convolution --------------------------------------
 
 def transposed_output_size_reference(size, kernel, stride=1, padding=0, output_padding=0):
-    """Height (or width) of ``nn.ConvTranspose2d``'s output for an input of height ``size``."""
+    """Height (or width) of nn.ConvTranspose2d's output for an input of height `size`."""
     return (size - 1) * stride - 2 * padding + kernel + output_padding
 
 
@@ -106,10 +81,13 @@ transposed_output_size = Exercise(
     "Exercise 3: output size of a transposed convolution",
     transposed_output_size_reference,
     cases=[
-        Case("stride 1: 1 -> 7 with a 7 x 7 kernel", _like_conv_transpose2d((1, 7, 1, 0, 0), (5, 3, 1, 1, 0))),
-        Case("stride 2 doubles: 7 -> 14 -> 28", _like_conv_transpose2d((7, 3, 2, 1, 1), (14, 3, 2, 1, 1),
-                                                                       (7, 4, 2, 1, 0))),
-        Case("without output_padding: 7 -> 13", _like_conv_transpose2d((7, 3, 2, 1, 0), (4, 5, 3, 0, 2))),
+        _size_case("stride 1: 1 -> 7 with a 7 x 7 kernel", 1, 7, 1, 0, 0),
+        _size_case("stride 1, padding 1 keeps 5", 5, 3, 1, 1, 0),
+        _size_case("stride 2 doubles: 7 -> 14", 7, 3, 2, 1, 1),
+        _size_case("stride 2 doubles: 14 -> 28", 14, 3, 2, 1, 1),
+        _size_case("kernel 4, stride 2: 7 -> 14 without output_padding", 7, 4, 2, 1, 0),
+        _size_case("without output_padding: 7 -> 13", 7, 3, 2, 1, 0),
+        _size_case("an input 10 million pixels high (the formula, not a test tensor)", 10_000_000, 5, 3, 0, 2),
     ],
     hints=[
         "A transposed convolution undoes the size arithmetic of a convolution: solve the convolution's formula "
@@ -124,7 +102,7 @@ transposed_output_size = Exercise(
 # --- Exercise 4: a decoder that returns 28 x 28 -----------------------------------------------
 
 def make_decoder_reference():
-    """A decoder from (B, 32, 7, 7) feature maps to (B, 1, 28, 28) images in [0, 1]."""
+    """A new decoder: (B, 32, 7, 7) feature maps -> (B, 1, 28, 28) images in [0, 1]."""
     return nn.Sequential(
         nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),  # (B, 16, 14, 14)
         nn.ConvTranspose2d(16, 1, 3, stride=2, padding=1, output_padding=1), nn.Sigmoid(),  # (B, 1, 28, 28)
@@ -142,9 +120,7 @@ def _a_module(answer):
 
 
 def _shape_and_range(answer):
-    decoder = _a_module(answer)
-    torch.manual_seed(0)
-    out = decoder(torch.randn(5, 32, 7, 7) * 3)
+    out = _a_module(answer)(torch.randn(5, 32, 7, 7, generator=seeded(0)) * 3)
     expect_float_tensor(out, (5, 1, 28, 28), "the decoder's output for (5, 32, 7, 7) feature maps")
     if out.min() < 0 or out.max() > 1:
         raise AssertionError(f"pixels must lie in [0, 1]; yours range from {out.min().item():.3g} to "
@@ -153,9 +129,7 @@ def _shape_and_range(answer):
 
 def _learns(answer):
     decoder = _a_module(answer)
-    torch.manual_seed(0)
-    out = decoder(torch.randn(2, 32, 7, 7))
-    out.sum().backward()
+    decoder(torch.randn(2, 32, 7, 7, generator=seeded(1))).sum().backward()
     if all(p.grad is None or not p.grad.any() for p in decoder.parameters()):
         raise AssertionError("no gradient reaches your decoder's parameters")
     if not any(isinstance(m, (nn.ConvTranspose2d, nn.Upsample)) for m in decoder.modules()):

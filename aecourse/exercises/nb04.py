@@ -1,18 +1,16 @@
 """Exercises of notebook 04, denoising autoencoders."""
 import torch
 
-from .. import metrics, noise
 from .core import Case, Exercise
-from .expect import call, expect_float_tensor, expect_tensor
+from .expect import Mistake, call, close, expect_float_tensor, seeded
 
 
 def _grey(n=2000, seed=0):
     """Images with no exact 0 or 1, so every corrupted pixel can be told apart."""
-    return torch.rand(n, 1, 8, 8, generator=torch.Generator().manual_seed(seed)) * 0.8 + 0.1
+    return torch.rand(n, 1, 8, 8, generator=seeded(seed)) * 0.8 + 0.1
 
 
 def _corrupted(answer, x, p):
-    torch.manual_seed(1234)
     out = call(answer, x, p)
     expect_float_tensor(out, x.shape, "the corrupted batch (it keeps the input's shape)")
     return out
@@ -21,8 +19,10 @@ def _corrupted(answer, x, p):
 # --- Exercise 1: salt-and-pepper noise --------------------------------------------------------
 
 def salt_and_pepper_reference(x, p):
-    """Set a fraction p of the pixels to 0 or 1, with equal chances."""
-    return noise.salt_and_pepper(x, p)
+    """A copy of x where a fraction p of the pixels is set to 0 or 1 (equal chances)."""
+    hit = torch.rand_like(x) < p  # which pixels are corrupted
+    salt = torch.rand_like(x) < 0.5  # and whether each becomes 1 (salt) or 0 (pepper)
+    return torch.where(hit, salt.to(x.dtype), x)
 
 
 def _fraction_changed(p):
@@ -72,8 +72,9 @@ salt_and_pepper = Exercise(
 # --- Exercise 2: masking noise ----------------------------------------------------------------
 
 def masking_reference(x, p):
-    """Set a fraction p of the pixels to 0."""
-    return noise.masking(x, p)
+    """A copy of x where a fraction p of the pixels is set to 0."""
+    keep = torch.rand_like(x) >= p  # True for a fraction 1 - p of the pixels
+    return x * keep
 
 
 def _masks(p):
@@ -112,39 +113,34 @@ masking = Exercise(
 # --- Exercise 3: PSNR -------------------------------------------------------------------------
 
 def psnr_reference(x_hat, x):
-    """PSNR of each image in dB (data range 1): 10 log10(1 / mean squared error)."""
-    return metrics.psnr(x_hat, x)
+    """PSNR of each image in dB, pixels in [0, 1]: shape (N,)."""
+    mse = (x_hat - x).pow(2).flatten(1).mean(1)  # mean squared error of each image
+    return 10 * torch.log10(1 / mse)  # the peak value is 1
 
 
-def _against_reference(answer):
+def _noisy_batch():
     x = _grey(6)
-    x_hat = (x + 0.1 * torch.randn(x.shape, generator=torch.Generator().manual_seed(3))).clamp(0, 1)
-    x_hat[0] = x[0] + 0.3  # one much worse image, so per-image and whole-batch averages differ
-    x_hat = x_hat.clamp(0, 1)
-    expected = psnr_reference(x_hat, x)
-    got = call(answer, x_hat, x)
-    if isinstance(got, torch.Tensor) and got.numel() == 1 and torch.isfinite(got).all():
-        whole_batch = 10 * torch.log10(1 / (x_hat - x).pow(2).mean())
-        if torch.allclose(got.float().reshape(()), whole_batch, atol=1e-3):
-            raise AssertionError("you returned one PSNR for the whole batch; return one value per image, "
-                                 "shape (N,), and average those")
-    if isinstance(got, torch.Tensor) and got.shape == expected.shape and torch.allclose(got, -expected, atol=1e-3):
-        raise AssertionError("your PSNR has the wrong sign: 10 log10(1 / MSE), larger is better")
-    expect_tensor(got, expected, "6 images, one much noisier", rtol=1e-4, atol=1e-3)
+    x_hat = (x + 0.1 * torch.randn(x.shape, generator=seeded(3))).clamp(0, 1)
+    x_hat[0] = (x[0] + 0.3).clamp(0, 1)  # one much worse image, so per-image and whole-batch averages differ
+    return x_hat, x
 
 
-def _known_value(answer):
-    x = torch.zeros(2, 1, 4, 4)
-    x_hat = torch.full((2, 1, 4, 4), 0.1)  # MSE 0.01 -> 20 dB
-    expect_tensor(call(answer, x_hat, x), torch.tensor([20.0, 20.0]), "a constant error of 0.1 (MSE 0.01)", atol=1e-3)
-
+PSNR_MISTAKES = [
+    Mistake("you returned one PSNR for the whole batch; return one value per image, shape (N,), and average those",
+            lambda got, expected, x_hat, x: got.numel() == 1 and torch.allclose(
+                got.float().reshape(()), 10 * torch.log10(1 / (x_hat - x).pow(2).mean()), atol=1e-3)),
+    Mistake("your PSNR has the wrong sign: 10 log10(1 / MSE), larger is better",
+            lambda got, expected, x_hat, x: got.shape == expected.shape and torch.allclose(got, -expected, atol=1e-3)),
+]
 
 psnr = Exercise(
     "Exercise 3: PSNR",
     psnr_reference,
     cases=[
-        Case("an error of 0.1 everywhere is 20 dB", _known_value),
-        Case("one value per image", _against_reference),
+        Case("an error of 0.1 everywhere is 20 dB", inputs=lambda: (torch.full((2, 1, 4, 4), 0.1), torch.zeros(2, 1, 4, 4)),
+             compare=close(atol=1e-3), mistakes=PSNR_MISTAKES),
+        Case("one value per image, 6 images, one much noisier", inputs=_noisy_batch,
+             compare=close(atol=1e-3), mistakes=PSNR_MISTAKES),
     ],
     hints=[
         "First the mean squared error of each image: average over every dimension except the first.",
