@@ -7,7 +7,12 @@ PORT   ?= 8888
 # Jupyter refuses to run as root unless told; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install lab test unit notebooks student grade benchmark clean
+# The test suite runs on both cores (pytest-xdist); each notebook, and the browser tests, stay on one
+# worker (--dist loadscope), and each worker's PyTorch uses one thread so the two do not fight.
+PYTEST := OMP_NUM_THREADS=1 AECOURSE_PROFILE=test $(BIN)/python -m pytest
+PARALLEL := -n 2 --dist loadscope --durations=15
+
+.PHONY: install lab test quick unit lint notebooks student grade benchmark clean
 
 # Create the virtual environment and install the course (editable) with its test tools.
 # Re-runs only when pyproject.toml changes.
@@ -22,8 +27,8 @@ lab: install
 	@echo "Starting JupyterLab on the course notebooks: open the http://localhost:$(PORT)/lab?token=... URL printed below."
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) --no-browser $(ALLOW_ROOT)
 
-# Student versions of every notebook, released with nbgrader (solutions and hidden tests
-# removed, outputs cleared) into $(STUDENT_DIR).
+# Student versions of every notebook for a graded course, released with nbgrader (solutions and
+# hidden tests removed, outputs cleared, solutions never shown by the checks) into $(STUDENT_DIR).
 student: install
 	rm -rf $(STUDENT_DIR)
 	$(BIN)/python -m aecourse.grading release --to $(STUDENT_DIR)
@@ -33,15 +38,24 @@ grade: install
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-with-one-subfolder-per-student"; exit 2; }
 	$(BIN)/python -m aecourse.grading grade $(SUBMISSIONS) --out build/grades
 
-# Unit tests, then every notebook and its student version, headless, in the fast `test` profile.
-test: student
-	AECOURSE_PROFILE=test $(BIN)/python -m pytest tests --nbval-lax --nbval-cell-timeout=600 notebooks $(STUDENT_DIR)
+# Everything, in the fast `test` profile: unit tests and the conventions check, every notebook with
+# nbval, every student version in JupyterLab in a real browser, the nbgrader pipeline.
+test: install
+	$(PYTEST) $(PARALLEL) tests --nbval-lax --nbval-cell-timeout=600 notebooks
 
+# The quick tier: unit tests and the conventions check, no notebook execution (under 2 minutes).
+quick: install
+	$(PYTEST) -m "not slow" --durations=5 tests
+
+lint: install
+	$(BIN)/python -m aecourse.grading lint notebooks
+
+# tests/ only: the quick tier plus the grading and browser tests.
 unit: install
-	$(BIN)/python -m pytest tests
+	$(PYTEST) $(PARALLEL) tests
 
-notebooks: student
-	AECOURSE_PROFILE=test $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=600 notebooks $(STUDENT_DIR)
+notebooks: install
+	$(PYTEST) $(PARALLEL) --nbval-lax --nbval-cell-timeout=600 notebooks
 
 benchmark: install
 	$(BIN)/python benchmarks/epoch_speed.py

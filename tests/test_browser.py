@@ -1,11 +1,13 @@
-"""Every notebook in a real browser: JupyterLab with headless Chromium, driven by Playwright.
+"""Every notebook's student version in a real browser: JupyterLab with headless Chromium, driven by Playwright.
 
-nbval proves that the notebooks execute; these tests prove that what a learner sees
-works. For each notebook in notebooks/ (a temporary copy, `test` profile): clear
-and run all cells, wait for the kernel, assert that no cell shows an error and that
-every widget rendered; move the first slider of a widget that shows an image and
-see the image change; give the first exercise a wrong answer, press "Check again",
-see the failure; give it the right one, see success.
+nbval proves that the instructor notebooks execute; these tests prove that what a
+learner opens works. For the student version of each notebook (answer cells to fill
+in, `test` profile, one JupyterLab server for all): run all cells, wait for the
+kernel, assert that no cell shows an error (so the student version runs to the end on
+the reference implementations) and that every widget rendered; move the first slider
+of a widget that shows an image and see the image change; the first exercise, left
+untouched, says "not solved yet"; give it a wrong answer, press "Check again", see the
+failure; give it the worked solution from the instructor notebook, see success.
 
 Chromium comes from Debian (`apt-get install chromium`); without it these tests
 are skipped with a message. Screenshots land in build/screenshots/ when a test
@@ -25,8 +27,11 @@ from pathlib import Path
 
 import pytest
 
-from aecourse.grading import CHECK_CELL, NOTEBOOKS_DIR, REPO
+from aecourse.grading import anatomy
+from aecourse.paths import course_root
 
+REPO = course_root()
+NOTEBOOKS_DIR = REPO / "notebooks"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = REPO / "build" / "screenshots"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
@@ -38,6 +43,7 @@ except ImportError:  # pragma: no cover - playwright is a test dependency
     sync_playwright = None
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(),
                        reason=f"browser tests skipped: no Chromium at {CHROMIUM} (install it: apt-get install chromium)"),
     pytest.mark.skipif(sync_playwright is None, reason="browser tests skipped: playwright is not installed"),
@@ -51,10 +57,10 @@ def free_port():
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab on 127.0.0.1 over a temporary copy of the notebooks, no token, `test` profile."""
+def lab(tmp_path_factory, student_versions):
+    """JupyterLab on 127.0.0.1 over a temporary copy of the student versions, no token, `test` profile."""
     root = tmp_path_factory.mktemp("lab")
-    for notebook in NOTEBOOKS_DIR.glob("*.ipynb"):
+    for notebook in student_versions:
         shutil.copy(notebook, root)
     settings = root / ".settings" / "@jupyterlab" / "notebook-extension"
     settings.mkdir(parents=True)
@@ -188,7 +194,7 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 
 @pytest.mark.timeout(420)
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
-def test_notebook_runs_and_its_widgets_work_in_jupyterlab(lab, page, notebook):
+def test_student_version_runs_and_its_widgets_work_in_jupyterlab(lab, page, notebook):
     run_all(page, lab, notebook)
     assert page.evaluate(ERRORS) == []
 
@@ -213,21 +219,23 @@ def test_notebook_runs_and_its_widgets_work_in_jupyterlab(lab, page, notebook):
     wait_until(page, "([root, before]) => [...root.querySelectorAll('img')].some((img, i) => img.src !== before[i])",
                [explorer.element_handle(), before], "moving the slider did not change the image it controls")
 
-    # the first exercise: a wrong answer fails, the right one passes
-    source = json.loads(notebook.read_text())
-    checks = [CHECK_CELL.search("".join(c["source"])) for c in source["cells"] if c["cell_type"] == "code"]
-    name, exercise = next(m for m in checks if m).groups()
+    # the first exercise: untouched it is not solved yet; a wrong answer fails; the worked solution passes
+    instructor = anatomy.read(NOTEBOOKS_DIR / notebook.name)
+    first = anatomy.exercises(instructor)[0]
+    solution = re.sub(r"^\s*### (BEGIN|END) SOLUTION\n", "", anatomy.source(instructor.cells[first.answer]),
+                      flags=re.MULTILINE)
     feedback = rendered.filter(has=page.get_by_role("button", name="Check again")).first
-    execute(page, f"def {name}(*args, **kwargs):\n    return None")
+    assert ": not attempted" in feedback.inner_text()
+    execute(page, f"def {first.name}(*args, **kwargs):\n    return None")
     feedback.get_by_role("button", name="Check again").click()
     wait_until(page, "(root) => root.innerText.includes(': incorrect')", feedback.element_handle(),
-               f"'Check again' with a wrong {name} did not show the failure")
+               f"'Check again' with a wrong {first.name} did not show the failure")
     assert "FAILED" not in feedback.inner_text()  # the widget lists failures with a cross, not the text form
     assert "✘" in feedback.inner_text()
-    execute(page, f"{name} = exercises.{exercise}.reference")
+    execute(page, solution)
     feedback.get_by_role("button", name="Check again").click()
     wait_until(page, "(root) => root.innerText.includes(': correct')", feedback.element_handle(),
-               f"'Check again' with the right {name} did not show success")
+               f"'Check again' with the worked solution of {first.name} did not show success")
     feedback.get_by_role("button", name="Hint").click()
     wait_until(page, "(root) => root.innerText.includes('Hint 1 of')", feedback.element_handle(),
                "the Hint button showed no hint")

@@ -1,26 +1,35 @@
-"""The nbgrader pipeline, end to end, for every notebook in notebooks/.
+"""The nbgrader pipeline, end to end, and the grading of every exercise of every notebook.
 
-Per notebook: the source validates, the release does not; then a batch of
-submissions is autograded: the source itself (full marks), the untouched release
-(0), one wrong answer per exercise (loses exactly that exercise's points), and
-a submission whose every answer hard-codes what the visible checks ask (passes
-the visible checks, fails the hidden tests).
+Grading a whole notebook means running it, so grading every variant of every notebook
+would run each notebook many times. Instead:
+
+- every notebook is released (the student version has no solutions, hidden tests or
+  outputs, and is marked graded);
+- one *skeleton* assignment holds every notebook's setup cell and exercise cells (their
+  statements, answer cells and check cells with hidden tests), and a batch of
+  submissions of it is autograded: the solutions (full marks), the untouched release
+  (zero), every answer wrong (each exercise loses its points), every answer delegating
+  to the reference (each loses its points), every answer hard-coding what the visible
+  checks ask (passes those, fails the hidden tests);
+- one real notebook is autograded end to end, training cells and all.
 """
-import importlib
-import inspect
-import re
 import shutil
 
 import nbformat
 import pytest
 
-from aecourse.exercises import CORRECT
-from aecourse.grading import CHECK_CELL, COURSE_DIR, NOTEBOOKS_DIR, assignments, grade, nbgrader, release
+from aecourse.grading import anatomy, grade, nbgrader, release
+from aecourse.paths import course_root
 
-EXERCISE_MODULE = re.compile(r"^from aecourse\.exercises import (\w+) as exercises$", re.MULTILINE)
+pytestmark = pytest.mark.slow
 
-# An answer that returns the right value exactly for the inputs the visible checks
-# use (recorded by running them against the reference) and a wrong one otherwise.
+ROOT = course_root()
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SKELETON = "99_exercises"
+REAL = NOTEBOOKS[0].stem  # the quickest notebook, graded whole
+
+# An answer that returns the right value exactly for the inputs the visible checks use
+# (recorded by running them against the reference) and a wrong one otherwise.
 HARD_CODED = '''
 import torch as _torch
 
@@ -33,144 +42,158 @@ def _key(value):
     return repr(value)
 
 
-_visible_inputs = set()
+_seen = {{}}
 
 
 def _record(*args):
-    _visible_inputs.add(_key(args))
-    return exercises.{exercise}.reference(*args)
+    _seen[_key(args)] = result = exercises.{exercise}.reference(*args)
+    return result
 
 
 exercises.{exercise}.evaluate(_record)
 
 
 def {name}(*args):
-    result = exercises.{exercise}.reference(*args)
-    return result if _key(args) in _visible_inputs else result + 1
+    if _key(args) in _seen:
+        return _seen[_key(args)]
+    return None
+'''
+
+DELEGATING = '''
+def {name}(*args, **kwargs):
+    return exercises.{exercise}.reference(*args, **kwargs)
+'''
+
+WRONG = '''
+def {name}(*args, **kwargs):
+    return None
 '''
 
 
-def grading_cells(notebook):
-    return [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")]
+def skeleton():
+    """One notebook: each course notebook's setup cell, then its exercises (statement, answer, check)."""
+    cells = []
+    for path in NOTEBOOKS:
+        notebook = anatomy.read(path)
+        setup = next(c for c in notebook.cells if c.cell_type == "code")
+        cells.append(nbformat.v4.new_code_cell(anatomy.source(setup)))
+        for exercise in anatomy.exercises(notebook):
+            for index in (exercise.statement, exercise.answer, exercise.check):
+                cell = nbformat.from_dict(notebook.cells[index])
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
+                    meta = cell.metadata.nbgrader
+                    meta["grade_id"] = f"{path.stem[:2]}-{meta['grade_id']}"  # unique across notebooks
+                cells.append(cell)
+    return nbformat.v4.new_notebook(cells=cells, metadata=anatomy.read(NOTEBOOKS[0]).metadata)
 
 
-def exercises_of(notebook):
-    """[(answer cell index, check cell, answer name, exercise attribute)] in notebook order."""
-    found = []
-    for index, cell in enumerate(notebook.cells):
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            check = notebook.cells[index + 1]
-            match = CHECK_CELL.search(check.source)
-            assert check.metadata["nbgrader"]["grade"] and match, \
-                f"answer cell {index} must be followed by a graded cell `name = exercises.name.check(name)`"
-            found.append((index, check, match.group(1), match.group(2)))
-    return found
+def with_answers(notebook, template):
+    """A copy of ``notebook`` whose every answer cell is ``template`` filled in for that exercise."""
+    copy = nbformat.from_dict(notebook)
+    for exercise in anatomy.exercises(copy):
+        copy.cells[exercise.answer].source = template.format(name=exercise.name, exercise=exercise.exercise)
+    return copy
 
 
-def with_wrong_answer(notebook, index):
-    wrong = nbformat.from_dict(notebook)
-    cell = wrong.cells[index]
-    indent = re.search(r"^( *)### BEGIN SOLUTION", cell.source, re.MULTILINE).group(1)
-    cell.source = re.sub(r"### BEGIN SOLUTION.*?### END SOLUTION", "return None  # a wrong answer",
-                         cell.source, flags=re.DOTALL)
-    assert indent + "return None" in cell.source
-    return wrong
-
-
-def with_hard_coded_answers(notebook, exercises):
-    cheat = nbformat.from_dict(notebook)
-    for index, _, name, exercise in exercises:
-        cheat.cells[index].source = HARD_CODED.format(name=name, exercise=exercise)
-    return cheat
-
-
-@pytest.fixture(scope="module", params=assignments())
-def graded(request, tmp_path_factory):
-    """Release one notebook in a fresh course directory and grade a batch of submissions."""
-    assignment = request.param
-    root = tmp_path_factory.mktemp(assignment)
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grading")
     course, notebooks, submissions = root / "course", root / "notebooks", root / "submissions"
     course.mkdir()
     notebooks.mkdir()
-    shutil.copy(COURSE_DIR / "nbgrader_config.py", course)
-    shutil.copy(NOTEBOOKS_DIR / f"{assignment}.ipynb", notebooks)
-    [released] = release(course, notebooks)
+    shutil.copy(ROOT / "course" / "nbgrader_config.py", course)
+    shutil.copy(ROOT / "notebooks" / f"{REAL}.ipynb", notebooks)
+    source = skeleton()
+    nbformat.write(source, notebooks / f"{SKELETON}.ipynb")
+    released = {path.parent.name: path for path in release(course, notebooks)}
 
-    source = nbformat.read(NOTEBOOKS_DIR / f"{assignment}.ipynb", as_version=4)
-    exercises = exercises_of(source)
-    batch = {"full": source, "untouched": nbformat.read(released, as_version=4),
-             "hardcoded": with_hard_coded_answers(source, exercises)}
-    for number, (index, _, _, _) in enumerate(exercises, start=1):
-        batch[f"wrong{number}"] = with_wrong_answer(source, index)
+    batch = {"full": source, "untouched": nbformat.read(released[SKELETON], as_version=4),
+             "wrong": with_answers(source, WRONG), "delegating": with_answers(source, DELEGATING),
+             "hardcoded": with_answers(source, HARD_CODED)}
     for student, notebook in batch.items():
         (submissions / student).mkdir(parents=True)
-        nbformat.write(notebook, submissions / student / f"{assignment}.ipynb")
+        nbformat.write(notebook, submissions / student / f"{SKELETON}.ipynb")
+    shutil.copy(ROOT / "notebooks" / f"{REAL}.ipynb", submissions / "full" / f"{REAL}.ipynb")
     rows = grade(submissions, root / "out", course, notebooks)
 
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         scores = {student: {g.name: (g.score, g.max_score)
-                            for g in gradebook.find_submission_notebook(assignment, assignment, student).grades}
+                            for g in gradebook.find_submission_notebook(SKELETON, SKELETON, student).grades}
                   for student in batch}
-    return dict(assignment=assignment, course=course, released=released, source=source,
-                exercises=exercises, rows={r["student_id"]: r for r in rows}, scores=scores, out=root / "out")
+    return dict(course=course, source=source, released=released, scores=scores, out=root / "out",
+                rows={(r["student_id"], r["assignment"]): r for r in rows})
 
 
-def test_every_notebook_has_graded_exercises(graded):
-    assert len(graded["exercises"]) >= 3
-    assert all(c.metadata["nbgrader"]["points"] > 0 for c in grading_cells(graded["source"]))
-    assert all("### BEGIN HIDDEN TESTS" in check.source for _, check, _, _ in graded["exercises"])
+def check_ids(notebook):
+    return [anatomy.nbgrader_metadata(notebook.cells[e.check])["grade_id"] for e in anatomy.exercises(notebook)]
 
 
-def test_source_validates_and_release_does_not(graded):
-    source = graded["course"] / "source" / graded["assignment"] / f"{graded['assignment']}.ipynb"
-    assert "Success! Your notebook passes all the tests." in nbgrader(graded["course"], "validate", str(source)).stdout
-    inverted = nbgrader(graded["course"], "validate", "--invert", str(graded["released"])).stdout
-    assert "Success! The notebook does not pass any tests." in inverted
+def test_the_skeleton_holds_every_exercise_of_every_notebook(graded):
+    expected = sum(len(anatomy.exercises(anatomy.read(path))) for path in NOTEBOOKS)
+    assert len(anatomy.exercises(graded["source"])) == expected >= 3 * len(NOTEBOOKS)
 
 
-def test_release_has_no_solutions_hidden_tests_or_outputs(graded):
-    released = nbformat.read(graded["released"], as_version=4)
-    text = "\n".join(c.source for c in released.cells)
-    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
-    assert text.count("raise NotImplementedError()") == len(graded["exercises"])
-    assert all(not c.get("outputs") for c in released.cells if c.cell_type == "code")
+def test_release_has_no_solutions_hidden_tests_or_outputs_and_is_graded(graded):
+    for assignment, path in graded["released"].items():
+        released = nbformat.read(path, as_version=4)
+        text = "\n".join(anatomy.source(c) for c in released.cells)
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, assignment
+        assert text.count("raise NotImplementedError()") == len(anatomy.exercises(released)), assignment
+        assert all(not c.get("outputs") for c in released.cells if c.cell_type == "code"), assignment
+        assert "graded=True)" in text, assignment
 
 
-def test_source_gets_full_marks_and_untouched_release_gets_zero(graded):
-    full, untouched = graded["rows"]["full"], graded["rows"]["untouched"]
+def test_solutions_get_full_marks_and_the_untouched_release_gets_zero(graded):
+    full, untouched = graded["rows"][("full", SKELETON)], graded["rows"][("untouched", SKELETON)]
     assert float(full["score"]) == float(full["max_score"]) > 0
     assert float(untouched["score"]) == 0
 
 
-def test_one_wrong_exercise_loses_exactly_its_points(graded):
-    full = graded["scores"]["full"]
-    for number, (_, check, _, _) in enumerate(graded["exercises"], start=1):
-        wrong_cell = check.metadata["nbgrader"]["grade_id"]
-        scores = graded["scores"][f"wrong{number}"]
-        assert scores[wrong_cell][0] == 0
-        assert {k: v for k, v in scores.items() if k != wrong_cell} == {k: v for k, v in full.items() if k != wrong_cell}
+def test_a_real_notebook_is_graded_end_to_end_with_full_marks(graded):
+    row = graded["rows"][("full", REAL)]
+    assert float(row["score"]) == float(row["max_score"]) == anatomy.points(anatomy.read(ROOT / "notebooks" /
+                                                                                         f"{REAL}.ipynb"))
+    report = graded["out"] / "feedback" / "full" / f"{REAL}.html"
+    assert report.is_file() and "<html" in report.read_text()[:2000].lower()
+
+
+@pytest.mark.parametrize("student", ["wrong", "delegating"])
+def test_every_wrong_or_delegating_answer_loses_its_points(graded, student):
+    scores = graded["scores"][student]
+    for grade_id in check_ids(graded["source"]):
+        assert scores[grade_id][0] == 0, f"{student}: {grade_id} scored {scores[grade_id]}"
 
 
 def test_hard_coding_the_visible_checks_fails_the_hidden_tests(graded):
-    source_text = "\n".join(c.source for c in graded["source"].cells)
-    module = importlib.import_module("aecourse.exercises." + EXERCISE_MODULE.search(source_text).group(1))
-    replayed_points = 0
-    for _, check, name, exercise in graded["exercises"]:
-        namespace = {"exercises": module}
-        exec(HARD_CODED.format(name=name, exercise=exercise), namespace)
-        assert getattr(module, exercise).evaluate(namespace[name]).status == CORRECT  # fools the visible check
-        score, points = graded["scores"]["hardcoded"][check.metadata["nbgrader"]["grade_id"]]
-        if inspect.signature(getattr(module, exercise).reference).parameters:
-            assert score == 0
-        else:  # an answer without inputs (e.g. "build a decoder") has nothing to hard-code: the replay is the answer
-            assert score == points
-            replayed_points += points
-    assert float(graded["rows"]["hardcoded"]["score"]) == replayed_points
+    import importlib
+    import inspect
+
+    scores = graded["scores"]["hardcoded"]
+    for path in NOTEBOOKS:
+        notebook = anatomy.read(path)
+        module = importlib.import_module("aecourse.exercises." + anatomy.exercise_module(notebook))
+        for exercise in anatomy.exercises(notebook):
+            grade_id = f"{path.stem[:2]}-{anatomy.nbgrader_metadata(notebook.cells[exercise.check])['grade_id']}"
+            namespace = {"exercises": module}
+            exec(HARD_CODED.format(name=exercise.name, exercise=exercise.exercise), namespace)
+            checked = getattr(module, exercise.exercise)
+            assert checked.evaluate(namespace[exercise.name]).correct, f"{grade_id}: the visible checks see through it"
+            if inspect.signature(checked.reference).parameters:  # only the hidden tests can catch it
+                assert scores[grade_id][0] == 0, f"{grade_id}: hard-coded answer scored {scores[grade_id]}"
+            else:  # an exercise without inputs (build a decoder) has nothing to hard-code: the replay is the answer
+                assert scores[grade_id][0] == scores[grade_id][1]
+
+
+def test_students_can_validate_before_submitting(graded):
+    source = graded["course"] / "source" / SKELETON / f"{SKELETON}.ipynb"
+    assert "Success! Your notebook passes all the tests." in nbgrader(graded["course"], "validate", str(source)).stdout
 
 
 def test_grades_csv_and_feedback_reports(graded):
-    assert set(graded["rows"]) >= {"full", "untouched"}
-    report = graded["out"] / "feedback" / "full" / f"{graded['assignment']}.html"
-    assert report.is_file() and "<html" in report.read_text()[:2000].lower()
+    assert {("full", SKELETON), ("untouched", SKELETON), ("full", REAL)} <= set(graded["rows"])
+    assert (graded["out"] / "grades.csv").is_file()
+    for student in ("full", "wrong"):
+        assert (graded["out"] / "feedback" / student / f"{SKELETON}.html").is_file()

@@ -1,0 +1,126 @@
+"""Reading a course notebook's anatomy: its sections, exercises and points.
+
+One place that knows the conventions (docs/INSTRUCTORS.md), used by the
+conventions check (:mod:`.lint`), the points tables and the tests. An exercise is
+a *statement* (a Markdown cell with a ``### Exercise N · title`` heading), an
+*answer cell* (nbgrader ``solution``, the worked solution between ``### BEGIN
+SOLUTION`` and ``### END SOLUTION``) and right below it a *check cell* (nbgrader
+``grade`` with points, locked)::
+
+    name = exercises.name.check(name)
+    ### BEGIN HIDDEN TESTS
+    assert ...
+    ### END HIDDEN TESTS
+"""
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+CHECK_CELL = re.compile(r"^(\w+) = exercises\.(\w+)\.check\(\1\)", re.MULTILINE)
+EXERCISE_HEADING = re.compile(r"^### Exercise (\d+) · (.+)$", re.MULTILINE)
+SECTION_HEADING = re.compile(r"^## (\d+) · (.+)$", re.MULTILINE)
+EXERCISE_MODULE = re.compile(r"^from aecourse\.exercises import (\w+) as exercises$", re.MULTILINE)
+SETUP_CALL = re.compile(r"aecourse\.setup\(([^)]*)\)")
+
+
+@dataclass
+class ExerciseCells:
+    """One exercise of a notebook.
+
+    Attributes:
+        number, title: from the statement's heading (None when the statement is missing).
+        statement: index of the Markdown statement cell (None when missing).
+        answer, check: indices of the answer and check cells.
+        name: the function the learner writes; ``exercise``: its attribute in the exercise module.
+        points: the check cell's nbgrader points.
+    """
+
+    number: int
+    title: str
+    statement: int
+    answer: int
+    check: int
+    name: str
+    exercise: str
+    points: float
+
+
+def read(path):
+    """A notebook as an ``nbformat.NotebookNode``."""
+    return nbformat.read(str(path), as_version=4)
+
+
+def source(cell):
+    return cell.source if isinstance(cell.source, str) else "".join(cell.source)
+
+
+def nbgrader_metadata(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_answer(cell):
+    return cell.cell_type == "code" and bool(nbgrader_metadata(cell).get("solution"))
+
+
+def is_check(cell):
+    return cell.cell_type == "code" and bool(nbgrader_metadata(cell).get("grade"))
+
+
+def exercises(notebook):
+    """The notebook's exercises in order, as :class:`ExerciseCells` (missing parts as None)."""
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        if not is_answer(cell):
+            continue
+        check = index + 1 if index + 1 < len(notebook.cells) and is_check(notebook.cells[index + 1]) else None
+        match = CHECK_CELL.search(source(notebook.cells[check])) if check is not None else None
+        statement = number = title = None
+        for earlier in range(index - 1, -1, -1):  # the nearest exercise heading above, before another answer cell
+            if is_answer(notebook.cells[earlier]):
+                break
+            heading = EXERCISE_HEADING.search(source(notebook.cells[earlier]))
+            if notebook.cells[earlier].cell_type == "markdown" and heading:
+                statement, number, title = earlier, int(heading.group(1)), heading.group(2).strip()
+                break
+        points = nbgrader_metadata(notebook.cells[check]).get("points", 0) if check is not None else 0
+        found.append(ExerciseCells(number, title, statement, index, check, match and match.group(1),
+                                   match and match.group(2), points))
+    return found
+
+
+def exercise_module(notebook):
+    """The name of the notebook's exercise module (``nb01``), from its import line, or None."""
+    for cell in notebook.cells:
+        match = EXERCISE_MODULE.search(source(cell)) if cell.cell_type == "code" else None
+        if match:
+            return match.group(1)
+    return None
+
+
+def points(notebook):
+    """Total points of the notebook's check cells."""
+    return sum(nbgrader_metadata(c).get("points", 0) for c in notebook.cells if is_check(c))
+
+
+def sections(notebook):
+    """``[(number, title)]`` of the numbered ``## N · title`` headings, in order."""
+    return [(int(m.group(1)), m.group(2).strip()) for c in notebook.cells if c.cell_type == "markdown"
+            for m in SECTION_HEADING.finditer(source(c))]
+
+
+def title(notebook):
+    """The notebook's title: the first line of its first cell, without the ``#``."""
+    first = source(notebook.cells[0]).strip().splitlines()[0] if notebook.cells else ""
+    return first.lstrip("# ").strip()
+
+
+def points_table(notebooks_dir):
+    """Markdown table of every notebook's exercises and points, from the notebooks' nbgrader metadata."""
+    lines = ["| notebook | exercises (points) | total |", "|---|---|---|"]
+    for path in sorted(Path(notebooks_dir).glob("*.ipynb")):
+        notebook = read(path)
+        items = ", ".join(f"{e.number} {e.title} ({e.points:g})" for e in exercises(notebook))
+        lines.append(f"| `{path.stem}` | {items} | {points(notebook):g} |")
+    return "\n".join(lines)
