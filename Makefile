@@ -12,7 +12,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST := OMP_NUM_THREADS=1 AECOURSE_PROFILE=test $(BIN)/python -m pytest
 PARALLEL := -n 2 --dist loadscope --durations=15
 
-.PHONY: install lab test quick unit lint notebooks student grade benchmark clean
+.PHONY: install lab test quick unit lint notebooks execute student grade benchmark clean
 
 # Create the virtual environment and install the course (editable) with its test tools.
 # Re-runs only when pyproject.toml changes.
@@ -56,6 +56,14 @@ unit: install
 
 notebooks: install
 	$(PYTEST) $(PARALLEL) --nbval-lax --nbval-cell-timeout=600 notebooks
+
+# Run one notebook top to bottom in place, in the default `laptop` profile (or PROFILE=...), and say how
+# long it took: this is how the committed, executed notebooks are made. `make execute NB=03`.
+execute: install
+	@test -n "$(NB)" || { echo "usage: make execute NB=03 [PROFILE=laptop]"; exit 2; }
+	@start=$$(date +%s); AECOURSE_PROFILE=$(or $(PROFILE),laptop) $(BIN)/jupyter nbconvert --to notebook --execute \
+		--inplace --ExecutePreprocessor.timeout=7200 notebooks/$(NB)_*.ipynb \
+		&& echo "notebooks/$(NB)_*.ipynb executed in $$(( $$(date +%s) - start )) s"
 
 benchmark: install
 	$(BIN)/python benchmarks/epoch_speed.py
