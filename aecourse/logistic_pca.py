@@ -28,15 +28,11 @@ Both are fitted by Adam in PyTorch on whole tensors: no Python loop over samples
 """
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from .losses import bernoulli_nll
+
 METHODS = ("projection", "factorization")
-
-
-def bernoulli_nll(logits, x):
-    """Binary cross-entropy summed over features, averaged over samples (nats per sample)."""
-    return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
 
 
 def _as_tensor(X, name="X"):

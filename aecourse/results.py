@@ -53,6 +53,7 @@ class Row:
         profile: the run profile the value comes from.
         verdict: "matches", "better", "worse", "differs" or "" (nothing to compare with).
         note: anything a reader must know to read the row.
+        digits: decimals shown (None: 1 from 100 up, 2 from 1 up, 3 significant digits below 1).
     """
 
     quantity: str
@@ -66,6 +67,7 @@ class Row:
     profile: str = ""
     verdict: str = ""
     note: str = ""
+    digits: int = None
 
 
 def _number(value, what):
@@ -86,11 +88,18 @@ def verdict(ours, published, spread=None, better=None):
     return "better" if (ours < published) == (better == "lower") else "worse"
 
 
-def format_value(value, spread=None, runs=1):
-    """``13.87``, or ``3.85 ± 0.06 (3 runs)``; four significant digits."""
+def format_value(value, spread=None, runs=1, digits=None):
+    """``13.87``, ``105.6``, ``0.0135``, or ``3.85 ± 0.06 (3 runs)``; ``digits`` fixes the decimals."""
     if value is None:
         return ""
-    text = f"{value:.4g}"
+    if digits is not None:
+        text = f"{value:.{digits}f}"
+    elif abs(value) >= 100:
+        text = f"{value:.1f}"
+    elif abs(value) >= 1:
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:.3g}"
     if spread is not None:
         text += f" ± {spread:.2g} ({runs} runs)"
     return text
@@ -102,7 +111,7 @@ class Results:
     def __init__(self, title="Results: ours against the published numbers"):
         self.title, self.rows = title, []
 
-    def add(self, quantity, ours, *, published=None, source="", unit="", better=None, note=""):
+    def add(self, quantity, ours, *, published=None, source="", unit="", better=None, note="", digits=None):
         """Add a row; ``ours`` is a number or a list of numbers from several runs. Returns the row."""
         from .profile import get_profile
 
@@ -119,7 +128,7 @@ class Results:
         if published is not None:
             published = _number(published, f"published for {quantity!r}")
         row = Row(quantity, mean, spread, len(values), published, source, unit, better, get_profile().name,
-                  verdict(mean, published, spread, better), note)
+                  verdict(mean, published, spread, better), note, digits)
         self.rows.append(row)
         return row
 
@@ -146,8 +155,8 @@ COLUMNS = ("quantity", "unit", "ours", "published", "source", "verdict", "profil
 
 def _cells(row):
     quantity = row.quantity + (f" ({row.note})" if row.note else "")
-    return (quantity, row.unit, format_value(row.ours, row.spread, row.runs), format_value(row.published),
-            row.source, row.verdict, row.profile)
+    return (quantity, row.unit, format_value(row.ours, row.spread, row.runs, row.digits),
+            format_value(row.published, digits=row.digits), row.source, row.verdict, row.profile)
 
 
 def markdown_table(rows, notebook_column=None):
@@ -168,7 +177,7 @@ def read_notebook(path):
         for output in cell.get("outputs", []):
             if MIME in output.get("data", {}):
                 found = output["data"][MIME]["rows"]
-    return [Row(**row) for row in found]
+    return [Row(**{"digits": None, **row}) for row in found]
 
 
 def course_rows(notebooks_dir):

@@ -27,12 +27,14 @@ class History:
         test: mean test loss per image after each epoch (empty without test data).
         seconds: wall-clock training time.
         interrupted: True when training was stopped early with KeyboardInterrupt.
+        epochs: the number of epochs planned (an ``after_epoch`` callback can tell the last one).
     """
 
     train: list = field(default_factory=list)
     test: list = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    epochs: int = 0
 
     def __str__(self):
         n = len(self.train)
@@ -84,7 +86,7 @@ SCHEDULES = ("constant", "one-cycle")
 
 
 def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3, weight_decay=0.0,
-        schedule="constant", optimizer=None, seed=0, device=None, desc="training"):
+        schedule="constant", optimizer=None, seed=0, device=None, desc="training", after_epoch=None):
     """Train ``model`` to minimise ``loss(model, batch)`` over ``x_train``.
 
     Args:
@@ -108,6 +110,9 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
         seed: seed of the batch order, so a run can be repeated exactly.
         device: where to train (default: :func:`default_device`).
         desc: label of the progress bar.
+        after_epoch: optional ``after_epoch(epoch, model, history)``, called after every epoch (after the
+            test loss), in evaluation mode and without gradients, e.g. to keep a snapshot of the codes or to
+            revive units that never fire.
 
     Returns:
         A :class:`History`. The model stays on ``device``.
@@ -127,7 +132,7 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     batches = Batches(*train_set, batch_size=batch_size, shuffle=True, seed=seed)
     scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(batches))
                  if schedule == "one-cycle" else None)
-    history, start = History(), time.perf_counter()
+    history, start = History(epochs=epochs), time.perf_counter()
     progress = _Progress(epochs * len(batches), desc)
     bar = progress.bar
     try:
@@ -148,6 +153,10 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
             history.train.append(total / len(train_set[0]))
             if test_set is not None:
                 history.test.append(evaluate(model, loss, test_set if len(test_set) > 1 else test_set[0]))
+            if after_epoch is not None:
+                model.eval()
+                with torch.no_grad():
+                    after_epoch(epoch, model, history)
     except KeyboardInterrupt:
         history.interrupted = True
     finally:

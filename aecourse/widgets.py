@@ -296,3 +296,66 @@ class FeatureMapExplorer(_TextFallback, widgets.VBox):
         self.maps.value = image_png(grid, scale=max(1, 96 // maps.shape[-1]))
         self.caption.value = (f"<b>{len(maps)} feature maps of {maps.shape[-2]} x {maps.shape[-1]}</b> "
                               "(each scaled to its own range: white = strongest response)")
+
+
+class UnitExplorer(_TextFallback, widgets.VBox):
+    """Pick a model and one of its code units: see what the unit draws and which images drive it hardest.
+
+    Args:
+        models: ``{label: (filters, codes)}``: ``filters`` (units, C, H, W) is what each unit adds
+            to a reconstruction (its decoder column as an image), ``codes`` (N, units) the codes
+            of ``images``.
+        images: tensor (N, C, H, W), the images whose codes are given.
+        labels: optional int tensor (N,), shown under the top images.
+        top: how many top-activating images to show.
+
+    Units are offered busiest first (by how many images they are active on); dead units come last.
+    """
+
+    fallback_text = "Unit explorer: run the notebook to pick a model and a unit."
+
+    def __init__(self, models, images, labels=None, top=8):
+        for label, (filters, codes) in models.items():
+            if codes.ndim != 2 or len(codes) != len(images) or filters.shape[0] != codes.shape[1]:
+                raise ValueError(f"{label}: expected filters (units, C, H, W) and codes ({len(images)}, units), got "
+                                 f"{tuple(filters.shape)} and {tuple(codes.shape)}.")
+        self.models = {label: (filters.detach().cpu(), codes.detach().cpu()) for label, (filters, codes) in models.items()}
+        self.images, self.labels, self.top = images.detach().cpu(), labels, top
+        self.model_choice = widgets.Dropdown(options=list(models), description="model")
+        self.rank = widgets.IntSlider(value=0, min=0, description="unit rank")
+        self.filter = widgets.Image(format="png", width=112, height=112)
+        self.gallery = widgets.Image(format="png")
+        self.caption = widgets.HTML()
+        self.model_choice.observe(self._new_model, names="value")
+        self.rank.observe(self._update, names="value")
+        self._new_model()
+        super().__init__([widgets.HBox([self.model_choice, self.rank]),
+                          widgets.HBox([_labelled("what the unit draws", self.filter),
+                                        _labelled(f"its {top} strongest test images", self.gallery)]),
+                          self.caption])
+
+    def _new_model(self, _change=None):
+        _, codes = self.models[self.model_choice.value]
+        self.order = (codes > 0).sum(0).argsort(descending=True, stable=True)
+        self.rank.max = codes.shape[1] - 1
+        if self.rank.value == 0:
+            self._update()
+        else:
+            self.rank.value = 0  # the slider's observer redraws
+
+    def unit(self):
+        """The unit shown now (its index in the code)."""
+        return int(self.order[self.rank.value])
+
+    def _update(self, _change=None):
+        filters, codes = self.models[self.model_choice.value]
+        unit = self.unit()
+        weights = filters[unit]
+        self.filter.value = image_png((weights - weights.min()) / (weights.max() - weights.min()).clamp(min=1e-12))
+        values, index = codes[:, unit].topk(self.top)
+        self.gallery.value = image_png(make_grid(self.images[index], nrow=self.top, padding=1, pad_value=0.5), scale=3)
+        share = (codes[:, unit] > 0).float().mean().item()
+        text = f"unit {unit}: active on {share:.1%} of the images; strongest value {values[0].item():.3g}"
+        if self.labels is not None:
+            text += "; labels of the top images: " + " ".join(str(int(v)) for v in self.labels[index])
+        self.caption.value = text + (" (a dead unit: it never fires)" if share == 0 else "")

@@ -22,7 +22,7 @@ def test_rows_verdicts_and_spread():
     assert seeds.runs == 3 and seeds.ours == pytest.approx(3.0) and seeds.spread == pytest.approx(0.1)
     assert seeds.verdict == "matches"  # inside the spread of our runs
     assert table.add("ours only", 7.0).verdict == ""
-    assert "3 ± 0.1 (3 runs)" in table.to_markdown()
+    assert "3.00 ± 0.1 (3 runs)" in table.to_markdown()
 
 
 def test_bad_rows_are_refused():

@@ -161,3 +161,11 @@ def test_model_shapes():
     assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
     with pytest.raises(ValueError):
         MLPAutoencoder((784,))
+
+
+def test_after_epoch_is_called_once_per_epoch_with_the_history_so_far(blobs):
+    seen = []
+    train.fit(small_model(), blobs[0], mse_sum, x_test=blobs[1], epochs=3, batch_size=50, device="cpu",
+              after_epoch=lambda epoch, model, history: seen.append((epoch, len(history.train), len(history.test),
+                                                                     history.epochs)))
+    assert seen == [(1, 1, 1, 3), (2, 2, 2, 3), (3, 3, 3, 3)]
