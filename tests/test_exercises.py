@@ -323,8 +323,10 @@ from aecourse.exercises import nb03  # noqa: E402
 
 NB03_ANSWERS = {
     "conv_parameters": (
-        lambda c_in, c_out, k: torch.nn.Conv2d(c_in, c_out, k).weight.numel() + c_out,
+        lambda c_in, c_out, k: c_out * (c_in * k ** 2 + 1),
         [(lambda c_in, c_out, k: c_in * c_out * k * k, "weights only"),
+         (lambda c_in, c_out, k: sum(p.numel() for p in torch.nn.Conv2d(c_in, c_out, k).parameters()),
+          "written in the notebook"),
          (lambda c_in, c_out, k: c_out * k * k + c_out, "not the correct value")],  # forgets the input channels
     ),
     "conv_output_size": (
@@ -415,3 +417,51 @@ def test_every_exercise_of_every_notebook_has_a_complete_vocabulary():
     for notebook, exercise in notebook_exercises():
         assert exercise.cases and exercise.hints, f"{notebook}: {exercise.title}"
         assert exercise.evaluate(exercise.reference).failed[0][0] == "written in the notebook"
+
+
+# --- notebook 05 ----------------------------------------------------------------------------------
+
+from aecourse.exercises import nb05  # noqa: E402
+
+
+def loop_top_k(codes, k):
+    """Correct, and written differently from the reference: a mask from a sort."""
+    order = codes.argsort(dim=1, descending=True, stable=True)
+    mask = torch.zeros_like(codes, dtype=torch.bool).scatter(1, order[:, :k], True)
+    return torch.where(mask, codes, torch.zeros_like(codes))
+
+
+NB05_ANSWERS = {
+    "kl_sparsity": (
+        lambda codes, rho: (torch.xlogy(torch.tensor(rho), rho / codes.mean(0))
+                            + torch.xlogy(torch.tensor(1 - rho), (1 - rho) / (1 - codes.mean(0)))).sum(),
+        [(lambda codes, rho: (rho * torch.log(rho / codes.mean(0))).sum(), "also has the term"),
+         (lambda codes, rho: torch.distributions.kl_divergence(
+             torch.distributions.Bernoulli(probs=torch.full_like(codes.mean(0), rho)),
+             torch.distributions.Bernoulli(probs=codes.mean(0))).sum(), "written in the notebook"),
+         (lambda codes, rho: (codes.mean(0) * torch.log(codes.mean(0) / rho) + (1 - codes.mean(0))
+                              * torch.log((1 - codes.mean(0)) / (1 - rho))).sum(), "other way round"),
+         (lambda codes, rho: (rho * torch.log(rho / codes) + (1 - rho) * torch.log((1 - rho) / (1 - codes)))
+          .sum(1).mean(), "each image's activations"),
+         (lambda codes, rho: nb05.kl_sparsity_reference(codes, rho) / codes.shape[1], "averaged over the units")],
+    ),
+    "top_k": (
+        loop_top_k,
+        [(lambda codes, k: codes.topk(k, dim=1).values, "keeps the code's shape"),
+         (lambda codes, k: torch.where(codes.abs() >= codes.abs().topk(k, 1).values[:, -1:], codes,
+                                       torch.zeros_like(codes)), "absolute size"),
+         (lambda codes, k: torch.where(codes >= codes.topk(k, 1).values[:, -1:], codes, torch.zeros_like(codes)),
+          "exactly k")],  # ties keep more than k
+    ),
+    "dead_fraction": (
+        lambda codes: float((codes.clamp(min=0).sum(0) == 0).sum()) / codes.shape[1],
+        [(lambda codes: (codes <= 0).float().mean().item(), "image by image"),
+         (lambda codes: (codes > 0).any(0).float().mean().item(), "fraction of live units")],
+    ),
+}
+ANSWERS_BY_MODULE.append((nb05, NB05_ANSWERS))
+
+
+@pytest.mark.parametrize("name", NB05_ANSWERS)
+def test_notebook_05_exercises(name):
+    test_correct_wrong_crashing_and_untouched_answers(nb05, name)

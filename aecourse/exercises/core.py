@@ -61,9 +61,10 @@ class Case:
 
         Case("a batch of 8 images", inputs=lambda: (x_hat, x), mistakes=[...])
 
-    runs ``observe(answer, *inputs())`` and ``observe(reference, *inputs())``, lets each
-    :class:`~aecourse.exercises.expect.Mistake` recognise a typical wrong answer, then
-    ``compare(got, expected, description)``. A case with a property no comparison
+    runs ``observe(answer, *inputs())`` and ``observe(reference, *inputs())`` and
+    ``compare(got, expected, what)``; when that fails, each
+    :class:`~aecourse.exercises.expect.Mistake` may recognise a typical wrong answer and
+    say what went wrong instead. A case with a property no comparison
     expresses gives ``test`` instead: ``test(answer)`` raises ``AssertionError(message)``.
 
     Attributes:
@@ -74,7 +75,7 @@ class Case:
             :func:`~aecourse.exercises.expect.call` (which also fails in-place changes of the inputs).
         compare: ``compare(got, expected, what)`` raises ``AssertionError``; default
             :func:`~aecourse.exercises.expect.close`.
-        mistakes: typical wrong answers, tried before the comparison.
+        mistakes: typical wrong answers, tried when the comparison fails (never on a passing answer).
     """
 
     description: str
@@ -95,9 +96,12 @@ class Case:
         args = self.inputs()
         expected = self.observe(reference, *clone_all(args))
         got = self.observe(answer, *args)
-        for mistake in self.mistakes:
-            mistake.diagnose(got, expected, args)
-        self.compare(got, expected, "")  # the feedback already names the case
+        try:
+            self.compare(got, expected, "")  # the feedback already names the case
+        except AssertionError:
+            for mistake in self.mistakes:  # a recognised mistake explains the failure better
+                mistake.diagnose(got, expected, args)
+            raise
 
 
 @dataclass
@@ -172,17 +176,30 @@ def _learner_frames(error):
             if not f.filename.startswith(_PACKAGE_DIR) and "site-packages" not in f.filename]
 
 
+def _message(failure):
+    """The message of a failed check (a check raises ``AssertionError("...")``), as a plain string."""
+    if failure.args and isinstance(failure.args[0], str):
+        return failure.args[0]
+    return _describe_error(failure)
+
+
 def _raised_by_learner(error):
     frames = traceback.extract_tb(error.__traceback__)
     return bool(frames) and frames[-1] in _learner_frames(error)
 
 
 def _describe_error(error):
-    """``TypeError: ... (your code, line 3: return x.sum(2))``: the learner's last line, if any."""
-    text = f"{type(error).__name__}: {error}"
-    frames = _learner_frames(error)
-    if frames and frames[-1].line:
-        text += f" (your code, line {frames[-1].lineno}: {frames[-1].line.strip()})"
+    """``TypeError: ... (your code, line 3: return x.sum(2))``: the learner's last line, if any. Never raises."""
+    try:
+        text = f"{type(error).__name__}: {error}"
+    except BaseException:  # an exception whose own message fails
+        text = f"{type(error).__name__} (its message could not be shown)"
+    try:
+        frames = _learner_frames(error)
+        if frames and frames[-1].line:
+            text += f" (your code, line {frames[-1].lineno}: {frames[-1].line.strip()})"
+    except BaseException:
+        pass
     return text
 
 
@@ -240,10 +257,10 @@ class Exercise:
         The cases run in an isolated random stream: checking an answer never changes the
         random numbers the learner's next cell draws.
         """
-        result = Result(self.title, NOT_ATTEMPTED)
         if answer is None or answer is Ellipsis:
-            return result
-        delegated, forbidden = [], self.forbidden()
+            return Result(self.title, NOT_ATTEMPTED)
+        passed, failed, delegated, forbidden = [], [], [], self.forbidden()
+        cases, reference = tuple(self.cases), self.reference  # as they are now, whatever the answer does later
 
         def guarded(*args, **kwargs):
             with watching(forbidden) as calls:
@@ -253,18 +270,18 @@ class Exercise:
                     delegated.extend(c for c in calls if c not in delegated)
 
         def run_cases():
-            for case in self.cases:
+            for case in cases:
                 try:
-                    case.run(guarded, self.reference)
-                    result.passed.append(case.description)
+                    case.run(guarded, reference)
+                    passed.append(case.description)
                 except NotImplementedError:
                     raise
                 except AssertionError as failure:
                     why = ("your code raised " + _describe_error(failure)  # an assert of the learner's own
-                           if _raised_by_learner(failure) else str(failure))
-                    result.failed.append((case.description, why))
+                           if _raised_by_learner(failure) else _message(failure))
+                    failed.append((case.description, why))
                 except Exception as error:
-                    result.failed.append((case.description, "your code raised " + _describe_error(error)))
+                    failed.append((case.description, "your code raised " + _describe_error(error)))
 
         try:
             with isolated_rng(0):
@@ -272,16 +289,17 @@ class Exercise:
         except NotImplementedError:
             return Result(self.title, NOT_ATTEMPTED)
         except TimeLimitExceeded:
-            result.failed.append(("time limit", f"your code did not finish within {self.time_limit:g} s "
-                                                "(an endless loop, or far too much work?)"))
+            failed.append(("time limit", f"your code did not finish within {self.time_limit:g} s "
+                                         "(an endless loop, or far too much work?)"))
         except BaseException as error:  # SystemExit, KeyboardInterrupt raised by the answer itself
-            result.failed.append(("running your code", "it raised " + _describe_error(error)))
+            failed.append(("running your code", "it raised " + _describe_error(error)))
         if delegated:
-            result.failed.insert(0, ("written in the notebook",
-                                     f"your answer calls {' and '.join(delegated)}, which already does what this "
-                                     "exercise asks: write the computation yourself in the answer cell"))
-        result.status = CORRECT if not result.failed else INCORRECT
-        return result
+            failed.insert(0, ("written in the notebook",
+                              f"your answer calls {' and '.join(delegated)}, which already does what this "
+                              "exercise asks: write the computation yourself in the answer cell"))
+        if len(passed) + len(failed) < len(cases):
+            failed.append(("all checks", "not every check ran"))
+        return Result(self.title, CORRECT if not failed else INCORRECT, list(passed), list(failed))
 
     def hint(self):
         """The next hint (the last one again once all are shown)."""

@@ -60,19 +60,28 @@ def _shown(value):
 def expect_number(got, expected, what, rel_tol=1e-6, abs_tol=1e-9):
     """Assert that ``got`` is a finite real number (or one-element tensor) close to ``expected``."""
     if isinstance(got, torch.Tensor) and got.numel() == 1:
+        _plain(got, what)
         got = got.item()
-    if isinstance(got, bool) or not isinstance(got, (int, float)):
+    if isinstance(got, bool) or not isinstance(got, (numbers.Integral, float)):
         raise AssertionError(f"{_prefix(what)}expected a number, got {type(got).__name__} {got!r:.80}")
+    got = float(got)  # a plain float: a subclass cannot bend the comparison
     if not math.isfinite(got):
         raise AssertionError(f"{_prefix(what)}your result is {got}")
     if not math.isclose(got, expected, rel_tol=rel_tol, abs_tol=abs_tol):
         raise AssertionError(f"{_prefix(what)}your result {got:.6g} is not the correct value")
 
 
+def _plain(got, what):
+    """A tensor subclass could redefine the comparisons themselves: ask for a plain tensor."""
+    if type(got) is not torch.Tensor and not isinstance(got, torch.nn.Parameter):
+        raise AssertionError(f"{_prefix(what)}expected a plain torch.Tensor, got the subclass {type(got).__name__}")
+
+
 def expect_float_tensor(got, shape, what):
-    """Assert that ``got`` is a floating-point tensor of the given shape."""
+    """Assert that ``got`` is a plain floating-point tensor of the given shape."""
     if not isinstance(got, torch.Tensor):
         raise AssertionError(f"{_prefix(what)}expected a torch.Tensor, got {type(got).__name__}")
+    _plain(got, what)
     if got.shape != torch.Size(shape):
         raise AssertionError(f"{_prefix(what)}expected shape {tuple(shape)}, got {tuple(got.shape)}")
     if not got.is_floating_point():
@@ -109,6 +118,7 @@ def exact_int():
                                  "so use integer division // instead of /")
         if isinstance(got, bool) or not isinstance(got, numbers.Integral):
             raise AssertionError(f"{_prefix(what)}expected a whole number (int), got {type(got).__name__} {got!r:.80}")
+        got = int(got)  # a plain int: a subclass cannot bend the comparison
         if got != expected:
             raise AssertionError(f"{_prefix(what)}your result {got} is not the correct value")
     return compare
@@ -117,6 +127,8 @@ def exact_int():
 @dataclass
 class Mistake:
     """A wrong answer learners often give, and what to tell them when it is recognised.
+
+    Mistakes are consulted only when an answer has already failed its comparison.
 
     Attributes:
         message: the feedback, saying what went wrong without giving the answer away; a string,
@@ -152,9 +164,11 @@ def seeded(seed):
 # Each returns the ``compare`` or ``observe`` step of a Case: ``Case(description, inputs=..., compare=same_shape())``.
 
 def same_shape():
-    """Compare only the kind of result: a floating tensor of the reference's shape (e.g. one value per image)."""
+    """Compare only the kind of result: a floating tensor of the reference's shape and dtype (e.g. one value per image)."""
     def compare(got, expected, what):
         expect_float_tensor(got, expected.shape, what)
+        if got.dtype != expected.dtype:
+            raise AssertionError(f"{_prefix(what)}expected dtype {expected.dtype}, got {got.dtype}")
     return compare
 
 

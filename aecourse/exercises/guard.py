@@ -11,6 +11,7 @@ import importlib
 import inspect
 import pkgutil
 import sys
+import threading
 import types
 from contextlib import contextmanager
 from functools import lru_cache
@@ -71,11 +72,15 @@ def forbidden_functions(name, reference, same_as=()):
     return forbidden
 
 
+SWITCHED_OFF = "the checker's watch (your code switched off or replaced sys.setprofile)"
+
+
 @contextmanager
 def watching(forbidden):
-    """Record calls to ``forbidden`` functions made inside the block, in this thread.
+    """Record calls to ``forbidden`` functions made inside the block, in this thread and in threads it starts.
 
-    Yields the list that collects the dotted names of the functions called.
+    Yields the list that collects the dotted names of the functions called; if the code inside
+    switches the watch off, :data:`SWITCHED_OFF` is recorded too.
     """
     calls = []
 
@@ -89,12 +94,16 @@ def watching(forbidden):
         if label is not None and label not in calls:
             calls.append(label)
 
-    previous = sys.getprofile()
+    previous, previous_threads = sys.getprofile(), threading.getprofile()
     sys.setprofile(profiler)
+    threading.setprofile(profiler)
     try:
         yield calls
     finally:
+        if sys.getprofile() is not profiler and SWITCHED_OFF not in calls:
+            calls.append(SWITCHED_OFF)
         sys.setprofile(previous)
+        threading.setprofile(previous_threads)
 
 
 def _hashable(value):

@@ -56,7 +56,8 @@ pca_reconstruct = Exercise(
         "directions, sorted by variance. Keep Vh[:k].",
         "With C = Vh[:k] (shape (k, D)): (X_test - mean) @ C.T @ C + mean.",
     ],
-    same_as=["sklearn.decomposition.PCA.__init__", "sklearn.decomposition.TruncatedSVD.__init__"],
+    same_as=["sklearn.decomposition.PCA.__init__", "sklearn.decomposition.TruncatedSVD.__init__",
+             "sklearn.decomposition.IncrementalPCA.__init__", "torch.pca_lowrank"],
 )
 
 
@@ -100,7 +101,7 @@ bernoulli_nll = Exercise(
         "log sigmoid(t) = -softplus(-t) and log(1 - sigmoid(t)) = -softplus(t): no log of a rounded 0.",
         "Simplified: softplus(t) - x * t, summed over dim 1, then .mean().",
     ],
-    same_as=["torch.nn.functional.binary_cross_entropy_with_logits",
+    same_as=["torch.nn.functional.binary_cross_entropy_with_logits", "torch.binary_cross_entropy_with_logits",
              "torch.nn.functional.binary_cross_entropy"],
 )
 

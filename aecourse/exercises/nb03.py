@@ -36,6 +36,7 @@ conv_parameters = Exercise(
         "The weight tensor has shape (out_channels, in_channels, kernel, kernel); the bias has out_channels numbers.",
         "in_channels * out_channels * kernel * kernel + out_channels. The image size does not appear.",
     ],
+    same_as=["torch.nn.Conv2d.__init__"],  # building the layer and counting is measuring, not the formula
 )
 
 
@@ -67,6 +68,7 @@ conv_output_size = Exercise(
         "The kernel fits at (size + 2 * padding - kernel) + 1 positions with stride 1; a stride s keeps every s-th.",
         "(size + 2 * padding - kernel) // stride + 1",
     ],
+    same_as=["torch.nn.Conv2d.__init__", "torch.conv2d"],  # running a convolution is measuring, not the formula
 )
 
 
@@ -96,6 +98,7 @@ transposed_output_size = Exercise(
         "by the kernel; padding trims the border on each side.",
         "(size - 1) * stride - 2 * padding + kernel + output_padding",
     ],
+    same_as=["torch.nn.ConvTranspose2d.__init__", "torch.conv_transpose2d"],
 )
 
 

@@ -16,6 +16,19 @@ def _corrupted(answer, x, p):
     return out
 
 
+def _random_and_spread(answer):
+    """Noise must be drawn afresh each call, and hit every part of the batch at the same rate."""
+    x = _grey()
+    first, second = _corrupted(answer, x, 0.3), _corrupted(answer, x, 0.3)
+    if torch.equal(first, second):
+        raise AssertionError("two calls gave exactly the same noise: draw the pixels to hit at random every time "
+                             "(torch.rand_like)")
+    share = (first != x).float().reshape(4, -1).mean(1)  # the share of pixels hit in each quarter of the batch
+    if (share - 0.3).abs().max() > 0.03:
+        raise AssertionError(f"with p = 0.3 the quarters of the batch had {[f'{v:.0%}' for v in share.tolist()]} of "
+                             "their pixels hit: every pixel must be hit with the same probability p")
+
+
 # --- Exercise 1: salt-and-pepper noise --------------------------------------------------------
 
 def salt_and_pepper_reference(x, p):
@@ -59,6 +72,7 @@ salt_and_pepper = Exercise(
         Case("p = 0.1 on 128,000 pixels", _fraction_changed(0.1)),
         Case("p = 0.5", _fraction_changed(0.5)),
         Case("p = 0 and p = 1", _p_zero_and_one),
+        Case("random: new noise every call, spread over the whole batch", _random_and_spread),
     ],
     hints=[
         "Draw one uniform random number per pixel (torch.rand_like(x)): it decides whether the pixel is hit. "
@@ -101,6 +115,7 @@ masking = Exercise(
         Case("p = 0.25 on 128,000 pixels", _masks(0.25)),
         Case("p = 0.75", _masks(0.75)),
         Case("p = 0 leaves the images alone", _masks(0.0)),
+        Case("random: new noise every call, spread over the whole batch", _random_and_spread),
     ],
     hints=[
         "One uniform random number per pixel decides whether the pixel is kept.",
@@ -147,4 +162,5 @@ psnr = Exercise(
         "(x_hat - x).pow(2).flatten(1).mean(1) has shape (N,).",
         "10 * torch.log10(1 / mse): with pixels in [0, 1] the peak value is 1.",
     ],
+    same_as=["skimage.metrics.peak_signal_noise_ratio"],
 )
