@@ -1,0 +1,32 @@
+"""Change Markdown text in a notebook *and* its builder, without re-running the notebook.
+
+    python tools/notebooks/retext.py 05 "old text" "new text"
+
+For prose only: the old text must occur exactly once in a Markdown cell of the executed notebook
+and once in the builder, so the two stay the same; code changes need `make execute`.
+"""
+import sys
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+
+
+def retext(number, old, new):
+    [path] = (HERE.parents[1] / "notebooks").glob(f"{number}_*.ipynb")
+    builder = HERE / f"nb{number}.py"
+    notebook = nbformat.read(str(path), as_version=4)
+    cells = [c for c in notebook.cells if c.cell_type == "markdown" and old in c.source]
+    text = builder.read_text(encoding="utf-8")
+    if len(cells) != 1 or text.count(old) != 1:
+        sys.exit(f"'{old[:60]}...' occurs in {len(cells)} Markdown cells and {text.count(old)} times in {builder.name}; "
+                 "it must occur exactly once in each.")
+    cells[0].source = cells[0].source.replace(old, new)
+    nbformat.write(notebook, str(path))
+    builder.write_text(text.replace(old, new), encoding="utf-8")
+    print(f"changed {path.name} and {builder.name}")
+
+
+if __name__ == "__main__":
+    retext(*sys.argv[1:4])
