@@ -52,10 +52,34 @@ def isolated_rng(seed=0):
                 mps.set_rng_state(mps_state)
 
 
-def device_of(function, fallback):
-    """The device of ``function``'s parameters (a module), or ``fallback`` for anything without parameters."""
+def _modules_used_by(function):
+    """The modules a callable is or refers to: itself, a bound method's owner, or the modules a function's
+    closure and code name (``lambda x: vae.encode(x)[0]`` refers to ``vae``)."""
     if isinstance(function, torch.nn.Module):
-        for parameter in function.parameters():
+        return [function]
+    owner = getattr(function, "__self__", None)
+    if isinstance(owner, torch.nn.Module):
+        return [owner]
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return []
+    found = [cell.cell_contents for cell in (function.__closure__ or ()) if _holds_module(cell)]
+    names = getattr(function, "__globals__", {})
+    found += [names[name] for name in code.co_names if isinstance(names.get(name), torch.nn.Module)]
+    return found
+
+
+def _holds_module(cell):
+    try:
+        return isinstance(cell.cell_contents, torch.nn.Module)
+    except ValueError:  # an empty cell
+        return False
+
+
+def device_of(function, fallback):
+    """Where ``function`` computes: the device of the first parameter of a module it is or uses, else ``fallback``."""
+    for module in _modules_used_by(function):
+        for parameter in module.parameters():
             return parameter.device
     return fallback
 

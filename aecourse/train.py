@@ -46,20 +46,32 @@ class History:
         return text + (" (interrupted)" if self.interrupted else "")
 
 
-def _check_loss(value, epoch):
+def check_loss(value, epoch, phase="loss"):
+    """Stop with a clear message if ``value`` is not a finite single-number tensor.
+
+    Args:
+        value: what a loss function returned.
+        epoch: the epoch, for the message.
+        phase: which loss it is, e.g. ``"discriminator loss"`` in a training loop with several.
+
+    Raises:
+        TypeError: not a single-number tensor. FloatingPointError: NaN or infinite.
+    """
     if not isinstance(value, torch.Tensor) or value.numel() != 1:
-        raise TypeError(f"The loss function must return a single-number tensor, got "
+        raise TypeError(f"The {phase} function must return a single-number tensor, got "
                         f"{type(value).__name__} {tuple(getattr(value, 'shape', ()))}.")
     if not torch.isfinite(value):
-        raise FloatingPointError(f"The loss became {value.item()} in epoch {epoch}. "
-                                 "Try a smaller learning rate, or check the loss function.")
+        raise FloatingPointError(f"The {phase} became {value.item()} in epoch {epoch}. "
+                                 "Try a smaller learning rate, or check how it is computed.")
 
 
-class _Progress:
+class Progress:
     """A live progress bar that leaves a one-line summary behind when training ends.
 
     In Jupyter the bar's output is replaced by the summary, so a saved notebook
     shows the result rather than a frozen bar; elsewhere the summary is printed.
+    For training loops written in a notebook: ``progress = Progress(steps, "AAE")``,
+    ``progress.bar.update()`` after each step, ``progress.finish("AAE: done")`` at the end.
     """
 
     def __init__(self, total, desc):
@@ -133,7 +145,7 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(batches))
                  if schedule == "one-cycle" else None)
     history, start = History(epochs=epochs), time.perf_counter()
-    progress = _Progress(epochs * len(batches), desc)
+    progress = Progress(epochs * len(batches), desc)
     bar = progress.bar
     try:
         for epoch in range(1, epochs + 1):
@@ -141,7 +153,7 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
             total = 0.0
             for batch in batches:
                 value = loss(model, batch)
-                _check_loss(value, epoch)
+                check_loss(value, epoch)
                 optimizer.zero_grad()
                 value.backward()
                 optimizer.step()

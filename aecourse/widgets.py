@@ -359,3 +359,43 @@ class UnitExplorer(_TextFallback, widgets.VBox):
         if self.labels is not None:
             text += "; labels of the top images: " + " ".join(str(int(v)) for v in self.labels[index])
         self.caption.value = text + (" (a dead unit: it never fires)" if share == 0 else "")
+
+
+class InterpolationExplorer(_TextFallback, widgets.VBox):
+    """Walk in a straight line between the codes of two images; see what each model decodes along the way.
+
+    Args:
+        models: ``{label: (encode, decode)}``: ``encode`` maps images (B, C, H, W) to codes (B, d), ``decode``
+            maps codes back to images with pixels in [0, 1].
+        images: tensor (N, C, H, W) to pick the two ends from.
+    """
+
+    fallback_text = "Interpolation explorer: run the notebook to pick two images and move between them."
+
+    def __init__(self, models, images, start=0, end=1):
+        self.models, self.images = models, images.detach().cpu()
+        last = len(self.images) - 1
+        self.start = widgets.IntSlider(value=start, min=0, max=last, description="from image")
+        self.end = widgets.IntSlider(value=end, min=0, max=last, description="to image")
+        self.t = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="t", continuous_update=True)
+        self.ends = {name: widgets.Image(format="png", width=84, height=84) for name in ("from", "to")}
+        self.pictures = {label: widgets.Image(format="png", width=112, height=112) for label in models}
+        for control in (self.start, self.end, self.t):
+            control.observe(self._update, names="value")
+        self._update()
+        super().__init__([widgets.HBox([self.start, self.end]), self.t,
+                          widgets.HBox([_labelled(name, picture) for name, picture in self.ends.items()]
+                                       + [_labelled(f"{label} at t", picture) for label, picture in self.pictures.items()])])
+
+    def decoded(self, label):
+        """What the model called ``label`` decodes at the current ``t``: an image (C, H, W)."""
+        encode, decode = self.models[label]
+        pair = self.images[[self.start.value, self.end.value]]
+        codes = predict(encode, pair)
+        return predict(decode, (1 - self.t.value) * codes[:1] + self.t.value * codes[1:])[0]
+
+    def _update(self, _change=None):
+        self.ends["from"].value = image_png(self.images[self.start.value], scale=3)
+        self.ends["to"].value = image_png(self.images[self.end.value], scale=3)
+        for label, picture in self.pictures.items():
+            picture.value = image_png(self.decoded(label))

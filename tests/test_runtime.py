@@ -90,3 +90,15 @@ def test_predict_restores_training_mode_even_when_the_function_fails(model):
     with pytest.raises(RuntimeError):
         runtime.predict(broken, torch.rand(3, 2))
     assert broken.training
+
+
+def test_predict_finds_the_device_of_the_module_a_function_uses(model):
+    from aecourse.runtime import device_of
+
+    cpu = torch.device("cpu")
+    meta = torch.device("meta")
+    assert device_of(model, meta) == cpu
+    assert device_of(model.forward, meta) == cpu                      # a bound method
+    assert device_of(lambda x: model(x) + 1, meta) == cpu             # a closure
+    assert device_of(lambda x: x + 1, meta) == meta                   # nothing to go by
+    assert device_of(torch.nn.Flatten(), meta) == meta                # a module without parameters

@@ -128,8 +128,8 @@ plots.image_rows({"digits": x_test[:8], "dense": predict(dense, x_test[:8]), "na
 """),
 md(r"""
 Numbers from this run. The wide network reconstructs the test digits ten times better than the narrow one
-(1.56 against 16.04), and it still reconstructs the shifted digits well (5.10: three times its error on centred
-digits, but an eighth of the narrow network's 43.33). The pictures show the difference: the narrow network redraws
+(1.56 against 16.04), and it still reconstructs the shifted digits well (5.02: three times its error on centred
+digits, but an eighth of the narrow network's 43.26). The pictures show the difference: the narrow network redraws
 a shifted digit as the centred digit it resembles most, or as a smear; the wide one keeps it where it is. Neither
 is an identity map: on random pixels both do far worse (215 and 219) than simply returning a flat grey image would
 (784 / 12 = 65). So the wide network has not learned to pass anything through; it has learned a near-lossless
@@ -442,7 +442,7 @@ plt.show()
 """),
 md(r"""
 On this short budget top-k is on the frontier: at every sparsity it reconstructs better than the penalties. With
-25 active units it reaches an error of 15.6; L1 needs 314 active units, about 13 times as many, for an error of
+25 active units it reaches an error of 15.7; L1 needs 314 active units, about 13 times as many, for an error of
 17.0; KL's points lie far above both, because a penalty on average activity lets every unit stay weakly on, so the
 code is not truly sparse at the 0.1 threshold until its reconstruction falls apart. This agrees with Gao et al.
 (2024). Two cautions. The budget matters: with 4 epochs on all 60,000 images (section 3), L1 reached 114 active
@@ -581,8 +581,8 @@ print(f"locality (energy in the best 3 x 3 window, 0.14 = spread evenly): sparse
 md(r"""
 The sparse code's units draw **local edges**: a step from dark to light at one place and orientation, sharpest in
 one part of the patch. PCA's components are global: smooth gradients and stripes of rising frequency across the
-whole patch, the Fourier-like basis any stationary image has. The locality measure says it in numbers: LOCAL-SPARSE
-for the sparse code against LOCAL-PCA for PCA (and recall that a full-length edge cannot score above about 3/8).
+whole patch, the Fourier-like basis any stationary image has. The locality measure says it in numbers: 0.45
+for the sparse code against 0.27 for PCA (and recall that a full-length edge cannot score above about 3/8).
 These are step edges rather than the thin, bar-like filters Olshausen & Field found with sparse coding; the
 direction of the finding, sparse means local, is the same.
 
@@ -714,16 +714,16 @@ md(r"""
 What the numbers say (this run):
 
 - **The dictionaries reconstruct the layer well enough to replace it.** FVU 0.12 with $k = 8$ and 0.09 with
-  $k = 16$; the classifier, reading the reconstruction instead of the real activations, drops from 97.44 % to
-  96.16 % and 96.60 %. The sparser dictionary loses more, as the frontier of section 4 predicts.
-- **Its latents are more often about one digit than the neurons are.** 57 % (k = 8) and 52 % (k = 16) of the
-  latents we can judge are at least 90 % pure, against 28 % of the neurons, and the mean purity rises from 0.74 to
-  0.84. In the histogram the latents pile up at the right, in the purest bin, while the neurons spread over
+  $k = 16$; the classifier, reading the reconstruction instead of the real activations, drops from 97.24 % to
+  96.12 % and 96.49 %. The sparser dictionary loses more, as the frontier of section 4 predicts.
+- **Its latents are more often about one digit than the neurons are.** 64 % (k = 8) and 51 % (k = 16) of the
+  latents we can judge are at least 90 % pure, against 31 % of the neurons, and the mean purity rises from 0.74 to
+  0.87 and 0.83. In the histogram the latents pile up at the right, in the purest bin, while the neurons spread over
   0.4 to 1 (all far above the 0.17 of a unit unrelated to the digit: this layer already sorts digits). The gallery
   below shows what a pure latent looks like: often one **style** of one digit (several latents for 6s drawn in
   different ways).
-- **Most latents are rare.** Only 225 (k = 8) and 271 (k = 16) of the 2,048 latents fire on 50 or more of the
-  10,000 test images; the others respond to rarer patterns, or are dead (24 % and 12 %, despite the revival). That
+- **Most latents are rare.** Only 217 (k = 8) and 278 (k = 16) of the 2,048 latents fire on 50 or more of the
+  10,000 test images; the others respond to rarer patterns, or are dead (26 % and 12 %, despite the revival). That
   is the usual shape of a sparse dictionary, and the reason the field reports dead latents and judges
   interpretability on the latents that are used.
 
@@ -778,8 +778,8 @@ md(r"""
   first epoch despite the tied start); even so a quarter of the $k = 8$ dictionary's latents ended dead.
 - Sparse units learn pieces of the data: whole-digit templates (L1) and strokes or loops (top-k) on MNIST, local
   edges on natural image patches, where PCA's components are global.
-- A sparse dictionary of a classifier's hidden layer reconstructs it well enough to replace it (one to one and a half
-  points of accuracy lost), and the latents used often are more often about one digit, or one style of one digit,
+- A sparse dictionary of a classifier's hidden layer reconstructs it well enough to replace it (about one point of
+  accuracy lost), and the latents used often are more often about one digit, or one style of one digit,
   than the layer's neurons.
 
 ## What to try next
