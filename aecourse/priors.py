@@ -61,8 +61,9 @@ def gaussian_mixture(n, components=10, radius=4.0, std=0.5, seed=0, which=None):
 
 
 def _roll(n, turns, generator):
-    t = math.pi * (0.5 + 2 * turns * torch.rand(n, generator=generator).sqrt())  # denser outside, like uniform area
-    radius = t / (2 * math.pi * turns + math.pi / 2) * 4
+    """Points along a spiral of ``turns`` turns, uniform in the spiral's parameter (like scikit-learn's Swiss roll)."""
+    t = math.pi * (1.5 + 2 * turns * torch.rand(n, generator=generator))  # angle, from 1.5 pi outwards
+    radius = 4 * t / (math.pi * (1.5 + 2 * turns))                        # grows with the angle, up to 4
     return torch.stack([radius * t.cos(), radius * t.sin()], dim=1)
 
 
@@ -72,7 +73,7 @@ def _roll_centre(turns):
     return _roll(200_000, turns, torch.Generator().manual_seed(12345)).mean(0)
 
 
-def swiss_roll(n, turns=1.5, noise=0.1, seed=0):
+def swiss_roll(n, turns=1.5, noise=0.15, seed=0):
     """``n`` samples of a 2-D Swiss roll: a spiral band of ``turns`` turns, centred on the origin, radius up to 4: (n, 2)."""
     _check_count(n)
     generator = torch.Generator().manual_seed(seed)

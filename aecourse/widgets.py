@@ -399,3 +399,49 @@ class InterpolationExplorer(_TextFallback, widgets.VBox):
         self.ends["to"].value = image_png(self.images[self.end.value], scale=3)
         for label, picture in self.pictures.items():
             picture.value = image_png(self.decoded(label))
+
+
+class CodeSnapshots(_TextFallback, widgets.VBox):
+    """Step through snapshots of 2-D codes saved during training, drawn over samples of the prior.
+
+    Args:
+        snapshots: list of tensors (N, 2): the codes of the same N images after each epoch.
+        labels: int tensor (N,): the colour of each image's code (its digit).
+        prior: samples of the prior, (M, 2), drawn in grey underneath.
+        title: what the codes are, for the plot's title.
+    """
+
+    fallback_text = "Code snapshots: run the notebook to step through the epochs."
+
+    def __init__(self, snapshots, labels, prior, title="codes of test digits"):
+        if not snapshots or any(s.ndim != 2 or s.shape[1] != 2 for s in snapshots):
+            raise ValueError("snapshots must be a non-empty list of 2-D codes, each of shape (N, 2).")
+        self.snapshots = [s.detach().cpu() for s in snapshots]
+        self.labels, self.prior, self.title = labels.cpu(), prior.detach().cpu(), title
+        stacked = torch.cat(self.snapshots + [self.prior])
+        self.limits = torch.quantile(stacked, torch.tensor([0.005, 0.995]), dim=0)
+        self.epoch = widgets.IntSlider(value=len(snapshots), min=1, max=len(snapshots), description="epoch")
+        self.image = widgets.Image(format="png")
+        self.epoch.observe(self._update, names="value")
+        self._update()
+        super().__init__([self.epoch, self.image])
+
+    def _update(self, _change=None):
+        from matplotlib.figure import Figure
+
+        codes = self.snapshots[self.epoch.value - 1]
+        figure = Figure(figsize=(5, 4.5), dpi=80)
+        ax = figure.subplots()
+        ax.scatter(self.prior[:, 0], self.prior[:, 1], s=2, color="0.8", label="prior samples")
+        points = ax.scatter(codes[:, 0], codes[:, 1], s=3, c=self.labels, cmap="tab10", vmin=0, vmax=9)
+        (low_x, low_y), (high_x, high_y) = self.limits.tolist()
+        ax.set_xlim(low_x, high_x)
+        ax.set_ylim(low_y, high_y)
+        ax.set_xlabel("$z_1$")
+        ax.set_ylabel("$z_2$")
+        ax.set_title(f"{self.title}, after epoch {self.epoch.value}")
+        ax.legend(loc="upper right", markerscale=4)
+        figure.colorbar(points, ax=ax, label="digit")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", bbox_inches="tight")
+        self.image.value = buffer.getvalue()

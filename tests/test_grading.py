@@ -167,7 +167,7 @@ def test_every_wrong_or_delegating_answer_loses_its_points(graded, student):
         assert scores[grade_id][0] == 0, f"{student}: {grade_id} scored {scores[grade_id]}"
 
 
-def test_hard_coding_the_visible_checks_fails_the_hidden_tests(graded):
+def test_hard_coding_the_visible_checks_scores_zero(graded):
     import importlib
     import inspect
 
@@ -177,11 +177,9 @@ def test_hard_coding_the_visible_checks_fails_the_hidden_tests(graded):
         module = importlib.import_module("aecourse.exercises." + anatomy.exercise_module(notebook))
         for exercise in anatomy.exercises(notebook):
             grade_id = f"{path.stem[:2]}-{anatomy.nbgrader_metadata(notebook.cells[exercise.check])['grade_id']}"
-            namespace = {"exercises": module}
-            exec(HARD_CODED.format(name=exercise.name, exercise=exercise.exercise), namespace)
             checked = getattr(module, exercise.exercise)
-            assert checked.evaluate(namespace[exercise.name]).correct, f"{grade_id}: the visible checks see through it"
-            if inspect.signature(checked.reference).parameters:  # only the hidden tests can catch it
+            if inspect.signature(checked.reference).parameters:
+                # caught by the visible checks (an exercise that asks for fresh randomness) or by the hidden tests
                 assert scores[grade_id][0] == 0, f"{grade_id}: hard-coded answer scored {scores[grade_id]}"
             else:  # an exercise without inputs (build a decoder) has nothing to hard-code: the replay is the answer
                 assert scores[grade_id][0] == scores[grade_id][1]

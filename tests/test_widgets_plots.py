@@ -145,3 +145,34 @@ def test_image_png_draws_colour_images():
 
     picture = Image.open(BytesIO(image_png(torch.rand(3, 32, 32), scale=2)))
     assert picture.size == (64, 64) and picture.mode == "RGB"
+
+
+def test_code_snapshots_step_through_epochs():
+    from aecourse.widgets import CodeSnapshots
+
+    snapshots = [torch.randn(100, 2) * scale for scale in (0.1, 1.0, 3.0)]
+    widget = CodeSnapshots(snapshots, torch.arange(100) % 10, torch.randn(200, 2))
+    assert widget.epoch.value == 3 and widget.image.value[:4] == b"\x89PNG"
+    last = widget.image.value
+    widget.epoch.value = 1
+    assert widget.image.value != last
+    with pytest.raises(ValueError, match="2-D codes"):
+        CodeSnapshots([torch.randn(5, 3)], torch.zeros(5), torch.randn(5, 2))
+
+
+def test_interpolation_and_unit_explorers_follow_their_controls():
+    from aecourse.widgets import InterpolationExplorer, UnitExplorer
+
+    model = MLPAutoencoder((784, 16, 4))
+    explorer = InterpolationExplorer({"a": (model.encoder, model.decoder)}, torch.rand(6, 1, 28, 28))
+    before = explorer.pictures["a"].value
+    explorer.end.value = 5
+    assert explorer.pictures["a"].value != before and explorer.decoded("a").shape == (1, 28, 28)
+    codes = torch.relu(torch.randn(50, 20))
+    units = UnitExplorer({"m": (torch.randn(20, 1, 28, 28), codes)}, torch.rand(50, 1, 28, 28),
+                         labels=torch.arange(50) % 10)
+    gallery = units.gallery.value
+    units.rank.value = 5
+    assert units.gallery.value != gallery and "labels of the top images" in units.caption.value
+    with pytest.raises(ValueError, match="expected filters"):
+        UnitExplorer({"m": (torch.randn(3, 1, 28, 28), codes)}, torch.rand(50, 1, 28, 28))

@@ -6,8 +6,13 @@ check cells, nbval tags). Then ``make execute NB=05`` runs it in the laptop prof
 makes the committed, executed notebook. Edit the builder and rebuild, or edit the
 notebook in JupyterLab: both are fine, but a rebuild replaces the notebook's cells.
 
-    python tools/notebooks/nb05.py     # writes notebooks/05_sparse_autoencoders.ipynb (unexecuted)
+    python tools/notebooks/nb05.py          # writes notebooks/05_sparse_autoencoders.ipynb (unexecuted)
+    python tools/notebooks/nb05.py --prose  # copies only the Markdown into the executed notebook
+
+``--prose`` keeps the executed notebook's code cells and outputs and refuses to run if any code
+cell differs from the builder's: use it after correcting the text to the numbers of a run.
 """
+import sys
 import textwrap
 from pathlib import Path
 
@@ -50,12 +55,28 @@ def check(grade_id, text, points=1):
     return cell
 
 
+def _copy_prose(path, cells):
+    notebook = nbformat.read(str(path), as_version=4)
+    kinds = [(c.cell_type, c.source if c.cell_type == "code" else None) for c in notebook.cells]
+    if kinds != [(c.cell_type, c.source if c.cell_type == "code" else None) for c in cells]:
+        sys.exit(f"{path.name}: the code cells differ from the builder's; rebuild and execute instead of --prose.")
+    changed = 0
+    for executed, built in zip(notebook.cells, cells):
+        if executed.cell_type == "markdown" and executed.source != built.source:
+            executed.source, changed = built.source, changed + 1
+    nbformat.write(notebook, str(path))
+    print(f"copied {changed} Markdown cells into {path}; its code and outputs are unchanged")
+    return path
+
+
 def write(name, cells):
-    """Write ``notebooks/<name>.ipynb`` (unexecuted); return its path."""
+    """Write ``notebooks/<name>.ipynb`` (unexecuted; with ``--prose`` only its Markdown); return its path."""
+    path = NOTEBOOKS / f"{name}.ipynb"
+    if "--prose" in sys.argv[1:]:
+        return _copy_prose(path, cells)
     notebook = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": KERNEL,
                                                                "language_info": {"name": "python"}})
     nbformat.validate(notebook)
-    path = NOTEBOOKS / f"{name}.ipynb"
     nbformat.write(notebook, str(path))
     print(f"wrote {path} ({len(cells)} cells); now run: make execute NB={name[:2]}")
     return path
