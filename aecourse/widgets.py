@@ -405,7 +405,8 @@ class CodeSnapshots(_TextFallback, widgets.VBox):
     """Step through snapshots of 2-D codes saved during training, drawn over samples of the prior.
 
     Args:
-        snapshots: list of tensors (N, 2): the codes of the same N images after each epoch.
+        snapshots: list of tensors (N, 2): the codes of the same N images before training (first) and
+            after each epoch.
         labels: int tensor (N,): the colour of each image's code (its digit).
         prior: samples of the prior, (M, 2), drawn in grey underneath.
         title: what the codes are, for the plot's title.
@@ -414,13 +415,14 @@ class CodeSnapshots(_TextFallback, widgets.VBox):
     fallback_text = "Code snapshots: run the notebook to step through the epochs."
 
     def __init__(self, snapshots, labels, prior, title="codes of test digits"):
-        if not snapshots or any(s.ndim != 2 or s.shape[1] != 2 for s in snapshots):
-            raise ValueError("snapshots must be a non-empty list of 2-D codes, each of shape (N, 2).")
+        if len(snapshots) < 2 or any(s.ndim != 2 or s.shape[1] != 2 for s in snapshots):
+            raise ValueError("snapshots must be a list of at least two sets of 2-D codes, each of shape (N, 2): "
+                             "one before training and one after each epoch.")
         self.snapshots = [s.detach().cpu() for s in snapshots]
         self.labels, self.prior, self.title = labels.cpu(), prior.detach().cpu(), title
         stacked = torch.cat(self.snapshots + [self.prior])
         self.limits = torch.quantile(stacked, torch.tensor([0.005, 0.995]), dim=0)
-        self.epoch = widgets.IntSlider(value=len(snapshots), min=1, max=len(snapshots), description="epoch")
+        self.epoch = widgets.IntSlider(value=0, min=0, max=len(snapshots) - 1, description="epoch")
         self.image = widgets.Image(format="png")
         self.epoch.observe(self._update, names="value")
         self._update()
@@ -429,7 +431,7 @@ class CodeSnapshots(_TextFallback, widgets.VBox):
     def _update(self, _change=None):
         from matplotlib.figure import Figure
 
-        codes = self.snapshots[self.epoch.value - 1]
+        codes = self.snapshots[self.epoch.value]
         figure = Figure(figsize=(5, 4.5), dpi=80)
         ax = figure.subplots()
         ax.scatter(self.prior[:, 0], self.prior[:, 1], s=2, color="0.8", label="prior samples")
@@ -439,7 +441,8 @@ class CodeSnapshots(_TextFallback, widgets.VBox):
         ax.set_ylim(low_y, high_y)
         ax.set_xlabel("$z_1$")
         ax.set_ylabel("$z_2$")
-        ax.set_title(f"{self.title}, after epoch {self.epoch.value}")
+        when = f"after epoch {self.epoch.value}" if self.epoch.value else "before training"
+        ax.set_title(f"{self.title}, {when}")
         ax.legend(loc="upper right", markerscale=4)
         figure.colorbar(points, ax=ax, label="digit")
         buffer = io.BytesIO()

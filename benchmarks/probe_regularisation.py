@@ -7,7 +7,8 @@ too. About 10 minutes on a 2-core CPU:
 
     .venv/bin/python benchmarks/probe_regularisation.py
 
-Run on 2026-11-29 (validation error, %; the notebook uses 1e-3):
+Measured on 2026-11-29 with the prototype this script was written from (same models, recipe and split; the
+script itself has not been re-run since, so expect small differences) (validation error, %; the notebook uses 1e-3):
 
     code              1e-4   1e-3   3e-3
     dense             6.83   6.67   6.85

@@ -152,12 +152,14 @@ def test_code_snapshots_step_through_epochs():
 
     snapshots = [torch.randn(100, 2) * scale for scale in (0.1, 1.0, 3.0)]
     widget = CodeSnapshots(snapshots, torch.arange(100) % 10, torch.randn(200, 2))
-    assert widget.epoch.value == 3 and widget.image.value[:4] == b"\x89PNG"
-    last = widget.image.value
-    widget.epoch.value = 1
-    assert widget.image.value != last
+    assert (widget.epoch.value, widget.epoch.max) == (0, 2) and widget.image.value[:4] == b"\x89PNG"
+    start = widget.image.value  # before training
+    widget.epoch.value = 2
+    assert widget.image.value != start
     with pytest.raises(ValueError, match="2-D codes"):
-        CodeSnapshots([torch.randn(5, 3)], torch.zeros(5), torch.randn(5, 2))
+        CodeSnapshots([torch.randn(5, 3), torch.randn(5, 3)], torch.zeros(5), torch.randn(5, 2))
+    with pytest.raises(ValueError, match="at least two"):
+        CodeSnapshots([torch.randn(5, 2)], torch.zeros(5), torch.randn(5, 2))
 
 
 def test_interpolation_and_unit_explorers_follow_their_controls():

@@ -370,7 +370,7 @@ md(r"""
 Now five models with a 2-D code, all with the same encoder and decoder and the same training images: a plain
 autoencoder, a VAE (the KL term of notebook 06 pulls its codes towards the standard normal), and an AAE for each
 prior (the Gaussian one is section 3's fixed version). The AAE on the mixture keeps a snapshot of its test codes
-after every epoch.
+before training and after every epoch.
 """),
 code(r"""
 def mixture_prior(n):
@@ -410,8 +410,8 @@ plain = Autoencoder(2)
 fit(plain, x_2d, lambda model, x: reconstruction_loss(model(x), x), epochs=EPOCHS_2D, desc="autoencoder, 2-D")
 vae_2d = VAE(2)
 fit(vae_2d, x_2d, vae_loss, epochs=EPOCHS_2D, desc="VAE, 2-D")
-snapshots = []
 aae = {"Gaussian": fixed, "mixture": Autoencoder(2), "Swiss roll": Autoencoder(2)}
+snapshots = [predict(aae["mixture"].encoder, x_test[:2000])]  # before training, then after every epoch
 train_aae(aae["mixture"], discriminator(2), mixture_prior, x_2d, EPOCHS_2D, desc="AAE, mixture prior",
           snapshot=lambda model: snapshots.append(predict(model.encoder, x_test[:2000])))
 swiss_history = train_aae(aae["Swiss roll"], discriminator(2), swiss_roll_prior, x_2d, EPOCHS_2D,
@@ -471,7 +471,7 @@ use (a mixture has a density, so a VAE could use it with a Monte Carlo estimate 
 training; the `full` profile trains on 60,000 images for 20 epochs (a run we have not measured on this 2-core
 machine), and the snapshots below show the codes moving.
 
-**Explore.** Step through the epochs of the AAE with the mixture prior: watch its test codes move towards the
+**Explore.** Step through the epochs of the AAE with the mixture prior, from its random start: watch its test codes move towards the
 ten components. Then walk through its 2-D code space with two sliders.
 """),
 code(r"""
