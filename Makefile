@@ -12,7 +12,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST := OMP_NUM_THREADS=1 AECOURSE_PROFILE=test $(BIN)/python -m pytest
 PARALLEL := -n 2 --dist loadscope --durations=15
 
-.PHONY: install lab test quick unit lint notebooks execute student grade benchmark clean
+.PHONY: install lab reset lab-solutions test quick unit lint notebooks execute student grade benchmark clean
 
 # Create the virtual environment and install the course (editable) with its test tools.
 # Re-runs only when pyproject.toml changes.
@@ -23,8 +23,20 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --editable '.[test]'
 	touch $@
 
+# The learner's workspace/: the exercises to do, no solutions. Made on the first run; later runs only add
+# notebooks that are new to the course and never touch yours.
 lab: install
-	@echo "Starting JupyterLab on the course notebooks: open the http://localhost:$(PORT)/lab?token=... URL printed below."
+	$(BIN)/python -m aecourse.grading workspace
+	@echo "Starting JupyterLab in workspace/: open the http://localhost:$(PORT)/lab?token=... URL printed below."
+	$(BIN)/jupyter lab --notebook-dir=workspace --port=$(PORT) --no-browser $(ALLOW_ROOT)
+
+# A fresh copy of one workspace notebook (asks first, or YES=1; the old one is kept in workspace/.replaced/).
+reset: install
+	@test -n "$(NB)" || { echo "usage: make reset NB=03"; exit 2; }
+	$(BIN)/python -m aecourse.grading workspace --reset $(NB) $(if $(YES),--yes)
+
+# The instructor's notebooks with their worked solutions and committed results.
+lab-solutions: install
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) --no-browser $(ALLOW_ROOT)
 
 # Student versions of every notebook for a graded course, released with nbgrader (solutions and

@@ -22,29 +22,26 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture(scope="session")
 def student_versions():
-    """The self-study student version of every notebook, released once per test run into build/tests/student.
+    """The learner's workspace that `make lab` opens, made once per test run into build/tests/workspace.
 
-    Under pytest-xdist several workers may ask at once: a lock file makes one release and the
-    others wait for it; a release newer than every notebook is reused.
+    Under pytest-xdist several workers may ask at once: a lock file makes one worker build it and the
+    others wait; a workspace newer than every notebook is reused.
     """
     import shutil
 
     from filelock import FileLock
 
-    from aecourse.grading import release
+    from aecourse.grading import workspace
     from aecourse.paths import course_root
 
     root = course_root()
-    folder = root / "build" / "tests" / "student"
+    folder = root / "build" / "tests" / "workspace"
     notebooks = sorted((root / "notebooks").glob("*.ipynb"))
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder.parent / "student.lock")):
+    with FileLock(str(folder.parent / "workspace.lock")):
         released = [folder / n.name for n in notebooks]
         fresh = all(r.exists() and r.stat().st_mtime > n.stat().st_mtime for r, n in zip(released, notebooks))
         if not fresh:
-            course = folder.parent / "course"
-            shutil.rmtree(course, ignore_errors=True)
-            course.mkdir()
-            shutil.copy(root / "course" / "nbgrader_config.py", course)
-            release(course, root / "notebooks", student_dir=folder, graded=False)
+            shutil.rmtree(folder, ignore_errors=True)
+            workspace.update(folder, root / "notebooks")
     return released

@@ -1,10 +1,10 @@
-"""Command line: ``python -m aecourse.grading {release,grade,lint,points}`` (see :mod:`aecourse.grading`)."""
+"""Command line: ``python -m aecourse.grading {release,grade,lint,points,workspace}`` (see :mod:`aecourse.grading`)."""
 import argparse
 import sys
 from pathlib import Path
 
 from ..paths import CourseFolderNotFound, course_root
-from . import anatomy
+from . import anatomy, workspace
 from .lint import RULES, lint
 from .pipeline import GradingError, grade, release
 
@@ -18,6 +18,28 @@ def updated(text, table, path):
         raise ValueError(f"{path} has no points-table markers; add the lines\n{POINTS_BEGIN}\n{POINTS_END}")
     head, rest = text.split(POINTS_BEGIN, 1)
     return f"{head}{POINTS_BEGIN}\n{table}\n{POINTS_END}{rest.split(POINTS_END, 1)[1]}"
+
+
+def workspace_command(args):
+    """``workspace``: add missing notebooks, or reset one after asking; returns the exit status."""
+    folder = Path(args.dir) if args.dir else workspace.workspace_dir()
+    if args.reset:
+        name = workspace.find(args.reset)
+        if (folder / name).exists() and not args.yes:
+            answer = input(f"Replace {folder / name} with a fresh copy? Your answers in it are moved to "
+                           f"{folder / '.replaced'}/. [y/N] ") if sys.stdin.isatty() else ""
+            if answer.strip().lower() not in ("y", "yes"):
+                why = "" if sys.stdin.isatty() else " (Not asked: no terminal; add --yes, or YES=1 to make reset.)"
+                print("Nothing changed." + why)
+                return 1
+        path, kept = workspace.reset(args.reset, folder)
+        print(f"fresh copy: {path}" + (f"; your previous version: {kept}" if kept else ""))
+        return 0
+    added, kept = workspace.update(folder)
+    for name in added:
+        print(f"added {folder / name}")
+    print(f"workspace {folder}: {len(added)} notebooks added, {len(kept)} of yours kept as they are")
+    return 0
 
 
 def main(argv=None):
@@ -37,12 +59,18 @@ def main(argv=None):
     points_parser = commands.add_parser("points", help="the points of every notebook, as a Markdown table")
     points_parser.add_argument("notebooks", help="folder of notebooks")
     points_parser.add_argument("--update", nargs="+", metavar="FILE", help="rewrite the table in these files")
+    workspace_parser = commands.add_parser("workspace", help="make or update the learner's workspace (make lab)")
+    workspace_parser.add_argument("--reset", metavar="NN", help="replace notebook NN with a fresh copy, after asking")
+    workspace_parser.add_argument("--yes", action="store_true", help="with --reset: do not ask")
+    workspace_parser.add_argument("--dir", help="the workspace folder (default workspace/ in the course folder)")
     args = parser.parse_args(argv)
     try:
         if args.command == "lint":
             problems = lint(args.paths)
             print("\n".join(problems) if problems else "All notebooks follow the conventions.")
             sys.exit(1 if problems else 0)
+        if args.command == "workspace":
+            sys.exit(workspace_command(args))
         if args.command == "points":
             table = anatomy.points_table(args.notebooks)
             for path in map(Path, args.update or []):

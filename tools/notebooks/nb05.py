@@ -34,7 +34,9 @@ profile on a 2-core CPU.
 The first code cell prints the run profile: `laptop` (the default) gives the real results in about 5
 minutes on a 2-core CPU; `test` is a one-minute smoke run on little data; `full` trains longer for
 published-quality numbers (a GPU helps). Choose one before starting JupyterLab, e.g.
-`AECOURSE_PROFILE=full make lab`. Each exercise has an answer cell for you to complete and a check cell under it:
+`AECOURSE_PROFILE=full make lab`. `make lab` opens your workspace, `workspace/`, where the exercises are
+yours to do; this notebook in `notebooks/` is the teacher's copy with the worked solutions.
+Each exercise has an answer cell for you to complete and a check cell under it:
 the check says what passed, what failed and why, gives hints one at a time, and after a failed attempt can show
 a worked solution. Until your answer passes, the rest of the notebook uses a reference implementation, so it
 always runs to the end; instructors grade the same cells with nbgrader. Widgets (sliders, drop-downs) redraw
