@@ -40,6 +40,12 @@ def _check_fraction(value, name):
         raise ValueError(f"{name} must be a number in [0, 1], got {value!r}.")
 
 
+def _check_level(value, name, positive=False):
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            or value < 0 or (positive and value == 0)):
+        raise ValueError(f"{name} must be a finite number {'>' if positive else '>='} 0, got {value!r}.")
+
+
 def gaussian(x, sigma, clip=True, generator=None):
     """Additive Gaussian noise: x + sigma * N(0, 1), clipped to [0, 1] unless ``clip=False``.
 
@@ -47,8 +53,7 @@ def gaussian(x, sigma, clip=True, generator=None):
         sigma: standard deviation, in pixel units (pixels span [0, 1]); must be >= 0.
     """
     _check_images(x)
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma < 0:
-        raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}.")
+    _check_level(sigma, "sigma")
     noisy = x + sigma * _random(torch.randn, x, generator)
     return noisy.clamp(0, 1) if clip else noisy
 
@@ -64,6 +69,39 @@ def salt_and_pepper(x, p, salt_ratio=0.5, generator=None):
     return torch.where(hit, salt.to(x.dtype), x)
 
 
+def speckle(x, sigma, clip=True, generator=None):
+    """Multiplicative (speckle) noise: x * (1 + sigma * N(0, 1)), clipped to [0, 1] unless ``clip=False``.
+
+    The noise scales with the pixel: black stays black, bright pixels vary most (standard
+    deviation ``sigma * x``), as in coherent imaging (radar, ultrasound, laser light).
+
+    Args:
+        sigma: standard deviation of the multiplier around 1; must be >= 0.
+    """
+    _check_images(x)
+    _check_level(sigma, "sigma")
+    noisy = x * (1 + sigma * _random(torch.randn, x, generator))
+    return noisy.clamp(0, 1) if clip else noisy
+
+
+def poisson(x, peak, clip=True, generator=None):
+    """Shot (Poisson) noise: each pixel counts photons, Poisson(peak * x) / peak, clipped to [0, 1] unless ``clip=False``.
+
+    The noise scales with the square root of the signal: a pixel of value ``x`` keeps its
+    mean and gets variance ``x / peak``. Fewer photons mean stronger noise.
+
+    Args:
+        peak: photons counted at a white pixel (x = 1); must be > 0. 100 is mild, 5 is strong.
+    """
+    _check_images(x)
+    _check_level(peak, "peak", positive=True)
+    generator = _generator(generator)
+    device = x.device if generator is None else generator.device
+    counts = torch.poisson((x * peak).to(device), generator=generator)
+    noisy = (counts / peak).to(x.device, x.dtype)
+    return noisy.clamp(0, 1) if clip else noisy
+
+
 def masking(x, p, generator=None):
     """Masking noise: set a fraction ``p`` of the pixels to 0, like dropout on the input (without rescaling)."""
     _check_images(x)
@@ -72,11 +110,16 @@ def masking(x, p, generator=None):
     return x * keep
 
 
-NOISES = {"gaussian": gaussian, "salt_and_pepper": salt_and_pepper, "masking": masking}
+NOISES = {"gaussian": gaussian, "salt_and_pepper": salt_and_pepper, "masking": masking,
+          "speckle": speckle, "poisson": poisson}
+# What ``level`` means for each noise, and a range worth exploring: (name, low, high, stronger when it is...).
+LEVELS = {"gaussian": ("sigma", 0.0, 1.0, "higher"), "salt_and_pepper": ("p", 0.0, 1.0, "higher"),
+          "masking": ("p", 0.0, 1.0, "higher"), "speckle": ("sigma", 0.0, 2.0, "higher"),
+          "poisson": ("peak", 1.0, 100.0, "lower")}
 
 
 def corrupt(x, kind, level, generator=None):
-    """Apply the noise named ``kind`` ("gaussian", "salt_and_pepper" or "masking") at ``level`` (sigma or p)."""
+    """Apply the noise named ``kind`` (a key of ``NOISES``) at ``level`` (its ``LEVELS`` name: sigma, p or peak)."""
     if kind not in NOISES:
         raise ValueError(f"Unknown noise {kind!r}. Choose one of: {', '.join(NOISES)}.")
     return NOISES[kind](x, level, generator=generator)

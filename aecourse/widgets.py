@@ -199,7 +199,8 @@ class DenoisingExplorer(_TextFallback, widgets.VBox):
     Args:
         models: ``{label: model}`` mapping noisy (B, 1, H, W) images to clean ones.
         images: clean images (N, 1, H, W) to choose from.
-        levels: starting strength per noise type (sigma or p).
+        levels: ``{noise name: starting level}`` for the noises to offer (sigma, p or peak; see
+            ``aecourse.noise.LEVELS``); default Gaussian 0.5, salt-and-pepper 0.2, masking 0.5.
     """
 
     fallback_text = "Denoising explorer: run the notebook to choose the noise, its strength, the model and an image."
@@ -207,9 +208,13 @@ class DenoisingExplorer(_TextFallback, widgets.VBox):
     def __init__(self, models, images, levels=None):
         self.models, self.images = models, images.detach().cpu()
         self.levels = levels or {"gaussian": 0.5, "salt_and_pepper": 0.2, "masking": 0.5}
-        self.kind = widgets.Dropdown(options=list(noise.NOISES), value="gaussian", description="noise")
-        self.level = widgets.FloatSlider(value=self.levels["gaussian"], min=0.0, max=1.0, step=0.05,
-                                         description="strength")
+        unknown = set(self.levels) - set(noise.NOISES)
+        if unknown:
+            raise ValueError(f"Unknown noise {sorted(unknown)}: choose from {', '.join(noise.NOISES)}.")
+        first = next(iter(self.levels))
+        self.kind = widgets.Dropdown(options=list(self.levels), value=first, description="noise")
+        self.level = widgets.FloatSlider(description="strength")
+        self._set_range(first)
         self.model_choice = widgets.Dropdown(options=list(models), description="denoiser")
         self.index = widgets.IntSlider(value=0, min=0, max=len(self.images) - 1, description="image")
         self.pictures = {name: widgets.Image(format="png", width=112, height=112)
@@ -223,12 +228,20 @@ class DenoisingExplorer(_TextFallback, widgets.VBox):
                           widgets.HBox([_labelled(name, picture) for name, picture in self.pictures.items()]),
                           self.scores])
 
+    def _set_range(self, kind):
+        """Give the strength slider the range and name of ``kind``'s level, at its starting value."""
+        name, low, high, _ = noise.LEVELS[kind]
+        with self.level.hold_trait_notifications():
+            self.level.min, self.level.max = min(low, self.level.min), max(high, self.level.max)
+            self.level.value = self.levels[kind]
+            self.level.min, self.level.max, self.level.step = low, high, (high - low) / 20
+        self.level.description = name
+
     def _new_kind(self, _change=None):
-        level = self.levels[self.kind.value]
+        level = self.level.value
+        self._set_range(self.kind.value)
         if self.level.value == level:
             self._update()  # the slider stays put, so it will not redraw by itself
-        else:
-            self.level.value = level  # the slider's observer redraws
 
     @torch.no_grad()
     def _update(self, _change=None):

@@ -103,11 +103,18 @@ def remove_how_to_use(notebook):
     return notebook
 
 
+def remove_an_answer(notebook):
+    index = first(lambda c: c.cell_type == "markdown" and "<details>" in anatomy.source(c), notebook)
+    text = anatomy.source(notebook.cells[index])
+    notebook.cells[index].source = text[:text.index("<details>")] + text[text.index("</details>") + 10:]
+    return notebook
+
+
 BREAKS = [
     ("sections", drop_a_section), ("exercises", drop_a_statement), ("exercises", remove_points),
     ("errors", add_an_error), ("executed", reorder_execution), ("paths", add_a_machine_path),
     ("widget", remove_widgets), ("results", remove_results), ("closing", remove_references),
-    ("how-to-use", remove_how_to_use),
+    ("how-to-use", remove_how_to_use), ("answers", remove_an_answer),
 ]
 
 

@@ -47,7 +47,40 @@ def test_masking_zeroes_a_fraction_p_and_keeps_the_rest(p):
     assert torch.equal(noisy[kept], x[kept])
 
 
-@pytest.mark.parametrize("kind,level", [("gaussian", 0.3), ("salt_and_pepper", 0.2), ("masking", 0.3)])
+def test_speckle_scales_with_the_pixel():
+    x = torch.cat([torch.zeros(50_000), torch.full((50_000,), 0.2), torch.full((50_000,), 0.4)])
+    noisy = noise.speckle(x, 0.5, clip=False, generator=5)
+    assert torch.equal(noisy[:50_000], x[:50_000])  # black stays black
+    for value, part in ((0.2, noisy[50_000:100_000]), (0.4, noisy[100_000:])):
+        assert part.mean().item() == pytest.approx(value, abs=0.003)
+        assert part.std().item() == pytest.approx(0.5 * value, rel=0.02)
+    assert noise.speckle(x, 3.0, generator=5).min() >= 0 and noise.speckle(x, 3.0, generator=5).max() <= 1
+    assert torch.equal(noise.speckle(x, 0.0), x)
+
+
+@pytest.mark.parametrize("peak", [5, 30])
+def test_poisson_counts_photons(peak):
+    x = torch.full((100_000,), 0.3)
+    noisy = noise.poisson(x, peak, clip=False, generator=6)
+    assert noisy.mean().item() == pytest.approx(0.3, abs=0.003)
+    assert noisy.var().item() == pytest.approx(0.3 / peak, rel=0.03)  # variance x / peak: the signal's square root
+    counts = noisy * peak
+    assert torch.allclose(counts, counts.round(), atol=1e-4)  # whole photons
+    assert torch.equal(noise.poisson(torch.zeros(10), peak, generator=6), torch.zeros(10))
+    clipped = noise.poisson(torch.ones(10_000), peak, generator=6)
+    assert clipped.max() <= 1 and clipped.min() >= 0
+
+
+def test_every_noise_has_a_level_range_that_it_accepts(images):
+    assert set(noise.LEVELS) == set(noise.NOISES)
+    for kind, (name, low, high, stronger) in noise.LEVELS.items():
+        assert low < high and stronger in ("higher", "lower")
+        for level in (low or 0.05, high):
+            assert noise.corrupt(images, kind, level, generator=0).shape == images.shape
+
+
+@pytest.mark.parametrize("kind,level", [("gaussian", 0.3), ("salt_and_pepper", 0.2), ("masking", 0.3),
+                                        ("speckle", 0.4), ("poisson", 10)])
 def test_same_seed_same_noise_and_input_untouched(images, kind, level):
     before = images.clone()
     a = noise.corrupt(images, kind, level, generator=7)
@@ -83,7 +116,11 @@ def test_works_on_gpu():
     (lambda x: noise.salt_and_pepper(x, math.nan), "p must be"),
     (lambda x: noise.salt_and_pepper(x, 0.2, salt_ratio=-1), "salt_ratio"),
     (lambda x: noise.masking(x, -0.01), "p must be"),
-    (lambda x: noise.corrupt(x, "speckle", 0.1), "Unknown noise"),
+    (lambda x: noise.speckle(x, -0.5), "sigma"),
+    (lambda x: noise.poisson(x, 0), "peak must be a finite number > 0"),
+    (lambda x: noise.poisson(x, -3), "peak"),
+    (lambda x: noise.poisson(x, math.inf), "peak"),
+    (lambda x: noise.corrupt(x, "uniform", 0.1), "Unknown noise"),
 ])
 def test_invalid_arguments_give_clear_errors(images, call, message):
     with pytest.raises(ValueError, match=message):

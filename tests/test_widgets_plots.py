@@ -111,6 +111,26 @@ def test_denoising_explorer_follows_noise_strength_model_and_image():
     assert "PSNR noisy" in explorer.scores.value and "run the notebook" in explorer._repr_mimebundle_()["text/plain"]
 
 
+def test_denoising_explorer_gives_each_noise_its_own_level_range():
+    from aecourse.widgets import DenoisingExplorer
+
+    explorer = DenoisingExplorer({"a": MLPAutoencoder((784, 16, 8))}, torch.rand(3, 1, 28, 28),
+                                 levels={"gaussian": 0.5, "poisson": 20, "speckle": 1.5})
+    assert list(explorer.kind.options) == ["gaussian", "poisson", "speckle"]
+    explorer.kind.value = "poisson"
+    assert (explorer.level.description, explorer.level.min, explorer.level.max, explorer.level.value) == \
+        ("peak", 1.0, 100.0, 20)
+    noisy = explorer.pictures["noisy"].value
+    explorer.level.value = 3
+    assert explorer.pictures["noisy"].value != noisy
+    explorer.kind.value = "speckle"
+    assert (explorer.level.description, explorer.level.max, explorer.level.value) == ("sigma", 2.0, 1.5)
+    explorer.kind.value = "gaussian"
+    assert (explorer.level.max, explorer.level.value) == (1.0, 0.5)
+    with pytest.raises(ValueError, match="Unknown noise"):
+        DenoisingExplorer({"a": MLPAutoencoder((784, 16, 8))}, torch.rand(3, 1, 28, 28), levels={"blur": 1})
+
+
 def test_feature_map_explorer_follows_image_and_layer():
     from aecourse.widgets import FeatureMapExplorer
 

@@ -5,9 +5,9 @@ runs) and prints one line per broken rule, naming the notebook and the rule; it
 exits with status 1 if any rule is broken. The rules (see ``RULES``) are what a
 learner, a lecturer and a grader rely on: the opening (title, objectives,
 prerequisites, time, how to use it), numbered sections without gaps, the profile
-printed at the top, graded exercises that are complete, a widget, a results
-table, the closing sections, and a committed run that is clean (executed in
-order, no errors, no paths of the author's machine).
+printed at the top, graded exercises that are complete, an answer under every
+question, a widget, a results table, the closing sections, and a committed run
+that is clean (executed in order, no errors, no paths of the author's machine).
 """
 import re
 from pathlib import Path
@@ -20,6 +20,8 @@ MIN_EXERCISES = 3
 CLOSING = ("Summary", "What to try next", "References")
 OPENING = {"objectives": "**Learning objectives.**", "prerequisites": "**Prerequisites.**", "time": "**Time.**"}
 # Absolute paths of somebody's machine: home folders, temporary folders, Windows drives.
+# The prompts that ask the learner something; each is followed, in its cell, by an answer to open after trying.
+PROMPT = re.compile(r"\*Think first:\*|\*\*Explore\.\*\*")
 MACHINE_PATH = re.compile(r"(?<![\w.])(?:/(?:home|root|Users|tmp|private/var|work|mnt)/[\w.-]+|[A-Za-z]:\\\\[\w.-]+)")
 
 RULES = {
@@ -31,6 +33,7 @@ RULES = {
     "profile": "the first code cell calls aecourse.setup(...) and its output shows the run profile",
     "sections": "sections are numbered '## N · title' from 1 without gaps",
     "exercises": f"at least {MIN_EXERCISES} exercises, each complete (statement, answer cell, check cell)",
+    "answers": "every 'Think first' and 'Explore' prompt has an answer to open beneath it (<details>)",
     "widget": "at least one interactive widget besides the exercise checks",
     "results": "a results table (aecourse.results.Results) is shown",
     "closing": "the notebook ends with " + ", ".join(f"'## {c}'" for c in CLOSING),
@@ -118,6 +121,19 @@ def _check_exercises(notebook):
     return problems
 
 
+def _check_answers(notebook):
+    problems = []
+    for index, cell in enumerate(notebook.cells):
+        text = anatomy.source(cell) if cell.cell_type == "markdown" else ""
+        starts = [m.start() for m in PROMPT.finditer(text)] + [len(text)]
+        for start, end in zip(starts, starts[1:]):
+            if "<details>" not in text[start:end]:
+                prompt = text[start:start + 40].splitlines()[0]
+                problems.append(("answers", f"cell {index}: '{prompt}...' has no answer beneath it "
+                                            "(<details><summary>Answer (open after trying)</summary> ... </details>)"))
+    return problems
+
+
 def _check_outputs(notebook):
     problems = []
     checks = {e.check for e in anatomy.exercises(notebook)}
@@ -170,7 +186,7 @@ def lint_notebook(path):
     notebook = anatomy.read(path)
     texts = "\n".join(anatomy.source(c) for c in notebook.cells if c.cell_type == "markdown")
     problems = _check_opening(notebook, texts)
-    for check in (_check_profile, _check_sections, _check_exercises, _check_outputs, _check_closing,
+    for check in (_check_profile, _check_sections, _check_exercises, _check_answers, _check_outputs, _check_closing,
                   _check_executed, _check_paths):
         problems += check(notebook)
     return problems

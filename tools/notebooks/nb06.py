@@ -631,7 +631,19 @@ a tendency, not a rule, so try others in the explorer below.
 
 **Explore.** Move through the VAE's 20-D code space: the sliders follow the directions in which the test images'
 codes vary most (the explorer's "principal directions"), from the mean code; or choose single numbers. Then pick two
-test digits and slide between them, autoencoder and VAE side by side.
+test digits and slide between them, autoencoder and VAE side by side. Where does each path stop looking
+like a digit?
+
+<details><summary>Answer (open after trying)</summary>
+
+As in the figure above, from a 0 to a 1: neither path passes through clean digits half way. The autoencoder's
+middle frames are sharp and draw both shapes at once, a ring with a stroke through it, an image no writer would
+make; the VAE's middle frames are fainter and blurrier, the ring fading as the stroke appears. Blur is the VAE's
+answer to uncertainty: a code half way between two classes could have come from either, and its decoder draws the
+average. Along the principal directions, the VAE draws digit-like images wherever its prior is likely to put a
+code, because its training asked it to decode such codes (its samples, drawn there, show it); the plain
+autoencoder was never asked, and its code space has holes (section 1).
+</details>
 """),
 code(r"""
 vae_codes = predict(lambda x: vae.encode(x)[0], x_test)

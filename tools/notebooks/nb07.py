@@ -474,7 +474,18 @@ training; the `full` profile trains on 60,000 images for 20 epochs (a run we hav
 machine), and the snapshots below show the codes moving.
 
 **Explore.** Step through the epochs of the AAE with the mixture prior, from its random start: watch its test codes move towards the
-ten components. Then walk through its 2-D code space with two sliders.
+ten components. Then walk through its 2-D code space with two sliders. Do the codes end up in ten separate
+groups, and is each group one digit?
+
+<details><summary>Answer (open after trying)</summary>
+
+Not after this short run. From the random start the codes move out towards the ring, and end covering its area,
+including the gaps between components and some of the middle: the AAE has learnt
+where the prior has mass (its sliced Wasserstein distance is the lowest of the three models in the table) but not
+yet its ten separate bumps. And the groups are not digits: each region holds several classes, as the colours show.
+Nothing in the game asks for that; the discriminator sees codes, not labels. Section 5 gives it the labels, and
+then each digit gets its own component.
+</details>
 """),
 code(r"""
 CodeSnapshots(snapshots, y_test[:2000], prior_samples["mixture"], title="AAE with the mixture prior: test codes")
