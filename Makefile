@@ -9,7 +9,8 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The test suite runs on both cores (pytest-xdist); each notebook, and the browser tests, stay on one
 # worker (--dist loadscope), and each worker's PyTorch uses one thread so the two do not fight.
-PYTEST := OMP_NUM_THREADS=1 AECOURSE_PROFILE=test $(BIN)/python -m pytest
+# Nobody watches a test run: AECOURSE_LIVE=0 draws a training run's live view once, at the end (aecourse.live).
+PYTEST := OMP_NUM_THREADS=1 AECOURSE_PROFILE=test AECOURSE_LIVE=0 $(BIN)/python -m pytest
 PARALLEL := -n 2 --dist loadscope --durations=15
 
 .PHONY: install lab reset lab-solutions test quick unit lint notebooks execute student grade benchmark clean
@@ -23,12 +24,20 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --editable '.[test]'
 	touch $@
 
+# The course's JupyterLab never reaches the network on its own: no news feed, no update check, and no
+# "Would you like to get notified about official Jupyter news?" box (settings: tools/jupyterlab/overrides.json).
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+OFFLINE_LAB := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
+$(LAB_SETTINGS): tools/jupyterlab/overrides.json $(VENV)/.installed
+	mkdir -p $(dir $@)
+	cp $< $@
+
 # The learner's workspace/: the exercises to do, no solutions. Made on the first run; later runs only add
 # notebooks that are new to the course and never touch yours.
-lab: install
+lab: install $(LAB_SETTINGS)
 	$(BIN)/python -m aecourse.grading workspace
 	@echo "Starting JupyterLab in workspace/: open the http://localhost:$(PORT)/lab?token=... URL printed below."
-	$(BIN)/jupyter lab --notebook-dir=workspace --port=$(PORT) --no-browser $(ALLOW_ROOT)
+	$(BIN)/jupyter lab --notebook-dir=workspace --port=$(PORT) --no-browser $(OFFLINE_LAB) $(ALLOW_ROOT)
 
 # A fresh copy of one workspace notebook (asks first, or YES=1; the old one is kept in workspace/.replaced/).
 reset: install
@@ -36,8 +45,8 @@ reset: install
 	$(BIN)/python -m aecourse.grading workspace --reset $(NB) $(if $(YES),--yes)
 
 # The instructor's notebooks with their worked solutions and committed results.
-lab-solutions: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) --no-browser $(ALLOW_ROOT)
+lab-solutions: install $(LAB_SETTINGS)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) --no-browser $(OFFLINE_LAB) $(ALLOW_ROOT)
 
 # Student versions of every notebook for a graded course, released with nbgrader (solutions and
 # hidden tests removed, outputs cleared, solutions never shown by the checks) into $(STUDENT_DIR).
@@ -52,7 +61,7 @@ grade: install
 
 # Everything, in the fast `test` profile: unit tests and the conventions check, every notebook with
 # nbval, every student version in JupyterLab in a real browser, the nbgrader pipeline.
-test: install
+test: install $(LAB_SETTINGS)
 	$(PYTEST) $(PARALLEL) tests --nbval-lax --nbval-cell-timeout=600 notebooks
 
 # The quick tier: unit tests and the conventions check, no notebook execution (under 2 minutes).
@@ -73,7 +82,7 @@ notebooks: install
 # long it took: this is how the committed, executed notebooks are made. `make execute NB=03`.
 execute: install
 	@test -n "$(NB)" || { echo "usage: make execute NB=03 [PROFILE=laptop]"; exit 2; }
-	@start=$$(date +%s); AECOURSE_PROFILE=$(or $(PROFILE),laptop) $(BIN)/jupyter nbconvert --to notebook --execute \
+	@start=$$(date +%s); AECOURSE_PROFILE=$(or $(PROFILE),laptop) AECOURSE_LIVE=0 $(BIN)/jupyter nbconvert --to notebook --execute \
 		--inplace --ExecutePreprocessor.timeout=7200 notebooks/$(NB)_*.ipynb \
 		&& echo "notebooks/$(NB)_*.ipynb executed in $$(( $$(date +%s) - start )) s"
 

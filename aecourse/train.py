@@ -3,7 +3,8 @@
 The notebook writes the model and the loss; :func:`fit` does the rest: batches
 from memory, an AdamW optimiser (plain Adam unless ``weight_decay`` is set), a
 live progress bar with the current loss, a test loss after every epoch, and a
-:class:`History` to plot. Press the stop button (KeyboardInterrupt) to end
+:class:`History` to plot; ``watch=`` some test images to see their reconstructions
+improve beside the loss curve while it trains (:mod:`aecourse.live`). Press the stop button (KeyboardInterrupt) to end
 early: the partly trained model and its history are kept.
 """
 import time
@@ -14,6 +15,7 @@ from tqdm.auto import tqdm
 from tqdm.notebook import tqdm as notebook_tqdm
 
 from .data import Batches, as_tensors, batch_length
+from .live import LiveView, reconstruct
 from .runtime import default_device, evaluate
 
 
@@ -98,7 +100,7 @@ SCHEDULES = ("constant", "one-cycle")
 
 
 def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3, weight_decay=0.0,
-        schedule="constant", optimizer=None, seed=0, device=None, desc="training", after_epoch=None):
+        schedule="constant", optimizer=None, seed=0, device=None, desc="training", after_epoch=None, watch=None):
     """Train ``model`` to minimise ``loss(model, batch)`` over ``x_train``.
 
     Args:
@@ -125,6 +127,9 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
         after_epoch: optional ``after_epoch(epoch, model, history)``, called after every epoch (after the
             test loss), in evaluation mode and without gradients, e.g. to keep a snapshot of the codes or to
             revive units that never fire.
+        watch: optional images (n, C, H, W), 1 to 12 of them, to reconstruct while training: a picture
+            of the loss curve beside the images and their current reconstructions, redrawn every few
+            seconds (see :mod:`aecourse.live`); for models that return images shaped like their input.
 
     Returns:
         A :class:`History`. The model stays on ``device``.
@@ -140,6 +145,10 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     model.to(device)
     train_set = tuple(t.to(device) for t in train_set)
     test_set = tuple(t.to(device) for t in test_set) if test_set is not None else None
+    view = LiveView(watch, desc) if watch is not None else None
+    if view is not None:
+        view.images = view.images.to(device)
+        reconstruct(model, view.images)  # a model that cannot be watched fails now, not after an epoch
     optimizer = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     batches = Batches(*train_set, batch_size=batch_size, shuffle=True, seed=seed)
     scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(batches))
@@ -159,12 +168,17 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
-                total += value.item() * batch_length(batch)
-                bar.set_postfix(epoch=f"{epoch}/{epochs}", loss=f"{value.item():.4g}", refresh=False)
+                number = value.item()
+                total += number * batch_length(batch)
+                bar.set_postfix(epoch=f"{epoch}/{epochs}", loss=f"{number:.4g}", refresh=False)
                 bar.update()
+                if view is not None:
+                    view.step(model, number)
             history.train.append(total / len(train_set[0]))
             if test_set is not None:
                 history.test.append(evaluate(model, loss, test_set if len(test_set) > 1 else test_set[0]))
+                if view is not None:
+                    view.epoch(history.test[-1])
             if after_epoch is not None:
                 model.eval()
                 with torch.no_grad():
@@ -178,4 +192,6 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     if history.interrupted:
         summary += "\nStopped early: the partly trained model and its history are kept."
     progress.finish(summary)
+    if view is not None:
+        view.draw(model)  # the final frame, the one a saved notebook keeps
     return history

@@ -66,7 +66,8 @@ def lab(tmp_path_factory, student_versions):
     settings.mkdir(parents=True)
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))  # render every cell
     port = free_port()
-    env = dict(os.environ, AECOURSE_PROFILE="test", JUPYTERLAB_SETTINGS_DIR=str(root / ".settings"))
+    env = dict(os.environ, AECOURSE_PROFILE="test", AECOURSE_LIVE="1",  # live training views, as a learner sees them
+               JUPYTERLAB_SETTINGS_DIR=str(root / ".settings"))
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                "--ServerApp.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
                "--LabApp.expose_app_in_browser=True"]
@@ -241,3 +242,21 @@ def test_student_version_runs_and_its_widgets_work_in_jupyterlab(lab, page, note
                "the Hint button showed no hint")
 
     page.evaluate(f"() => {PANEL}.sessionContext.shutdown()")
+
+
+@pytest.mark.timeout(180)
+def test_the_course_jupyterlab_never_asks_for_news_or_checks_for_updates(lab, page):
+    """`make lab` and `make test` install tools/jupyterlab/overrides.json: no news feed, no update check, no prompt."""
+    page.goto(f"{lab}/lab?reset")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager", timeout=120_000)
+    defaults = page.evaluate("""async () => {
+        const plugin = await window.jupyterapp.serviceManager.settings.fetch(
+            '@jupyterlab/apputils-extension:notification');
+        const properties = plugin.schema.properties;
+        return [properties.fetchNews.default, properties.checkForUpdates.default];
+    }""")
+    assert defaults == ["false", False], (
+        f"JupyterLab's news and update settings are {defaults}: run `make test` or `make lab`, which install "
+        "tools/jupyterlab/overrides.json into the environment")
+    page.wait_for_timeout(3000)  # the news prompt, where it is on, shows a few seconds after start
+    assert page.get_by_text("official Jupyter news").count() == 0

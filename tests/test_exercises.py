@@ -37,10 +37,14 @@ ANSWERS = {
          (lambda x_hat, x: (x_hat - x).pow(2).flatten(1).sum(1), "a single number"),
          (lambda x_hat, x: float((x_hat - x).pow(2).flatten(1).sum(1).mean()), "loss.backward()")],
     ),
-    "compression_ratio": (
-        lambda shape, code, pixel_bits=8, code_bits=32: torch.tensor(shape).prod().item() * pixel_bits / (code * code_bits),
-        [(lambda shape, code, pixel_bits=8, code_bits=32: 784 / code, "ratio of counts"),
-         (lambda shape, code, pixel_bits=8, code_bits=32: 6.125, "not the correct value")],
+    "interpolate": (
+        lambda model, a, b, steps: torch.cat([model.decode(torch.lerp(model.encode(a[None]), model.encode(b[None]),
+                                                                      float(t))) for t in torch.linspace(0, 1, steps)]),
+        [(lambda model, a, b, steps: torch.stack([torch.lerp(a, b, float(t)) for t in torch.linspace(0, 1, steps)]),
+          "blended the two images' pixels"),
+         (lambda model, a, b, steps: torch.cat([model(x[None]) for x in (a, b) for _ in range(steps // 2)]),
+          "not the correct value"),
+         (lambda model, a, b, steps: model.decode(model.encode(a[None]).expand(steps, -1)), "not the correct value")],
     ),
 }
 
@@ -151,7 +155,7 @@ def test_system_exit_from_an_answer_is_caught():
     def leaves(*args):
         raise SystemExit(1)
 
-    assert nb01.compression_ratio.evaluate(leaves).status == INCORRECT
+    assert nb01.count_parameters.evaluate(leaves).status == INCORRECT
 
 
 def test_an_assert_inside_the_answer_is_attributed_to_the_learner():
@@ -185,28 +189,28 @@ def test_solution_shows_the_reference_source_under_the_learners_name(monkeypatch
 
 def test_check_returns_the_answer_or_a_fallback_that_remembers_it(monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    exercise = nb01.compression_ratio
-    good = ANSWERS["compression_ratio"][0]
+    exercise = nb01.count_parameters
+    good = ANSWERS["count_parameters"][0]
     assert exercise.check(good) is good
     for answer in (not_attempted, crashes):
         fallback = exercise.check(answer)
         assert isinstance(fallback, Fallback) and fallback.answer is answer
-        assert fallback((1, 28, 28), 32) == exercise.reference((1, 28, 28), 32)  # the notebook runs on
+        assert fallback([784, 128, 32]) == exercise.reference([784, 128, 32])  # the notebook runs on
 
 
 def test_rerunning_the_check_cell_checks_the_learners_answer_not_the_reference(monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    fallback = nb01.compression_ratio.check(crashes)
-    again = nb01.compression_ratio.check(fallback)  # the check cell ran again without its answer cell
+    fallback = nb01.count_parameters.check(crashes)
+    again = nb01.count_parameters.check(fallback)  # the check cell ran again without its answer cell
     assert isinstance(again, Fallback) and again.answer is crashes
 
 
 def test_check_raises_under_the_nbgrader_autograder(monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     with pytest.raises(AssertionError, match="not solved yet"):
-        nb01.compression_ratio.check(not_attempted)
-    good = ANSWERS["compression_ratio"][0]
-    assert nb01.compression_ratio.check(good) is good
+        nb01.count_parameters.check(not_attempted)
+    good = ANSWERS["count_parameters"][0]
+    assert nb01.count_parameters.check(good) is good
 
 
 def test_grading_survives_python_optimisations():
@@ -342,9 +346,11 @@ NB03_ANSWERS = {
          (lambda n, k, s=1, p=0, op=0: (n - 1) * s - 2 * p + k, "not the correct value")],  # no output_padding
     ),
     "make_decoder": (
-        lambda: torch.nn.Sequential(torch.nn.Upsample(scale_factor=4), torch.nn.Conv2d(32, 1, 3, padding=1),
-                                    torch.nn.Sigmoid()),
-        [(lambda: torch.nn.Sequential(torch.nn.ConvTranspose2d(32, 1, 4, stride=4)), "Which activation"),
+        lambda: torch.nn.Sequential(torch.nn.ConvTranspose2d(32, 8, 4, stride=2, padding=1), torch.nn.ReLU(),
+                                    torch.nn.ConvTranspose2d(8, 1, 4, stride=2, padding=1), torch.nn.Sigmoid()),
+        [(lambda: torch.nn.Sequential(torch.nn.Upsample(scale_factor=4), torch.nn.Conv2d(32, 1, 3, padding=1),
+                                      torch.nn.Sigmoid()), "transposed convolutions"),  # not what was asked
+         (lambda: torch.nn.Sequential(torch.nn.ConvTranspose2d(32, 1, 4, stride=4)), "Which activation"),
          (lambda: torch.nn.Sequential(torch.nn.ConvTranspose2d(32, 1, 3, stride=2), torch.nn.Sigmoid()),
           "expected shape (5, 1, 28, 28)"),
          (lambda: torch.nn.Sigmoid(), "no trainable parameters")],

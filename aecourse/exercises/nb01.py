@@ -2,7 +2,7 @@
 import torch
 
 from .core import Case, Exercise
-from .expect import Mistake, exact_int, gradients, ratio, seeded
+from .expect import Mistake, exact_int, finite_and_close, gradients, ratio, seeded
 
 
 # --- Exercise 1: parameters of a fully connected network -------------------------------------
@@ -85,29 +85,72 @@ reconstruction_loss = Exercise(
 )
 
 
-# --- Exercise 3: how much does a code compress? -----------------------------------------------
+# --- Exercise 3: a straight line through code space ---------------------------------------------
 
-def compression_ratio_reference(image_shape, code_size, pixel_bits=8, code_bits=32):
-    """Bits needed to store an image divided by bits needed to store its code."""
-    pixels = 1
-    for side in image_shape:
-        pixels *= side
-    return pixels * pixel_bits / (code_size * code_bits)
+def interpolate_reference(model, x_a, x_b, steps):
+    """Decode ``steps`` evenly spaced codes from x_a's code to x_b's, both ends included: (steps, C, H, W)."""
+    h_a, h_b = model.encode(x_a.unsqueeze(0)), model.encode(x_b.unsqueeze(0))  # (1, d) each
+    t = torch.linspace(0, 1, steps).unsqueeze(1)                                 # (steps, 1)
+    return model.decode((1 - t) * h_a + t * h_b)                                 # (steps, d) -> images
 
 
-compression_ratio = Exercise(
-    "Exercise 3: the compression ratio of a code",
-    compression_ratio_reference,
+def _model(code_size, seed):
+    from ..models import MLPAutoencoder
+    from ..runtime import isolated_rng
+
+    with isolated_rng(seed):  # the same random model on every run, and the learner's random stream untouched
+        return MLPAutoencoder((784, 32, code_size)).eval()
+
+
+def _images(seed):
+    g = seeded(seed)
+    return torch.rand(1, 28, 28, generator=g), torch.rand(1, 28, 28, generator=g)
+
+
+def _path_case(description, code_size, steps, seed, same=False):
+    def inputs():
+        x_a, x_b = _images(seed)
+        return _model(code_size, seed), x_a, (x_a if same else x_b), steps
+    return Case(description, inputs=inputs, compare=finite_and_close(atol=1e-5), mistakes=PATH_MISTAKES)
+
+
+def _weights(steps):
+    return torch.linspace(0, 1, steps).reshape(-1, 1, 1, 1)
+
+
+def _close(got, target):
+    return got.shape == target.shape and torch.allclose(got.detach().float(), target.detach().float(), atol=1e-5)
+
+
+PATH_MISTAKES = [
+    Mistake("you blended the two images' pixels: a code path encodes both images, blends their codes and lets the "
+            "decoder draw every step", lambda got, expected, model, x_a, x_b, steps:
+            _close(got, (1 - _weights(steps)) * x_a + _weights(steps) * x_b)),
+    Mistake("you blended the two reconstructions: blend the codes instead, so that the decoder draws every step",
+            lambda got, expected, model, x_a, x_b, steps: _close(
+                got, (1 - _weights(steps)) * model(x_a.unsqueeze(0)) + _weights(steps) * model(x_b.unsqueeze(0)))),
+    Mistake("your path runs backwards: the first image is x_a's reconstruction, the last x_b's",
+            lambda got, expected, *inputs: _close(got, expected.flip(0))),
+    Mistake("include both ends: the first image is x_a's reconstruction and the last x_b's (torch.linspace(0, 1, "
+            "steps) gives the weights)", lambda got, expected, model, x_a, x_b, steps: _close(
+                got, model.decode(torch.lerp(model.encode(x_a.unsqueeze(0)), model.encode(x_b.unsqueeze(0)),
+                                             torch.linspace(0, 1, steps + 2)[1:-1].unsqueeze(1))))),
+]
+
+interpolate = Exercise(
+    "Exercise 3: a straight line through code space",
+    interpolate_reference,
     cases=[
-        Case("an MNIST image and a 32-number float32 code", inputs=lambda: ((1, 28, 28), 32),
-             mistakes=[Mistake("you returned 24.5 = 784 / 32, the ratio of counts; but a pixel takes 8 bits and a "
-                               "float32 code number takes 32 bits", lambda got, expected, *args: abs(got - 24.5) < 1e-9)]),
-        Case("a colour image (3, 32, 32) and a 64-number code", inputs=lambda: ((3, 32, 32), 64)),
-        Case("a 2-number code stored in 16-bit floats", inputs=lambda: ((1, 28, 28), 2, 8, 16)),
+        _path_case("a 2-number model, 6 steps between two images", 2, 6, seed=1),
+        _path_case("2 steps: just the two reconstructions", 2, 2, seed=2),
+        _path_case("a 32-number model, 10 steps", 32, 10, seed=3),
+        _path_case("from an image to itself: every step is its reconstruction", 8, 4, seed=4, same=True),
     ],
     hints=[
-        "Count bits on both sides: the image has (number of pixels) x pixel_bits, "
-        "the code has code_size x code_bits.",
-        "The number of pixels is the product of image_shape, e.g. 1 * 28 * 28 = 784.",
+        "Three steps: encode both images, blend their codes, decode the blends. model.encode expects a batch, so "
+        "give it x_a.unsqueeze(0), shape (1, 1, 28, 28).",
+        "t = torch.linspace(0, 1, steps) gives the blending weights with both ends included; as a column, "
+        "t.unsqueeze(1) of shape (steps, 1), it broadcasts against a code of shape (1, d).",
+        "codes = (1 - t) * h_a + t * h_b has shape (steps, d); model.decode(codes) draws them all at once.",
     ],
 )

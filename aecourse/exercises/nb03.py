@@ -135,8 +135,11 @@ def _learns(answer):
     decoder(torch.randn(2, 32, 7, 7, generator=seeded(1))).sum().backward()
     if all(p.grad is None or not p.grad.any() for p in decoder.parameters()):
         raise AssertionError("no gradient reaches your decoder's parameters")
-    if not any(isinstance(m, (nn.ConvTranspose2d, nn.Upsample)) for m in decoder.modules()):
-        raise AssertionError("use transposed convolutions (nn.ConvTranspose2d) or nn.Upsample to grow the maps")
+    if any(isinstance(m, nn.Upsample) for m in decoder.modules()):
+        raise AssertionError("this exercise is about transposed convolutions: nn.Upsample grows the maps by a fixed "
+                             "rule (the checkerboard section compares the two); grow them with nn.ConvTranspose2d")
+    if not any(isinstance(m, nn.ConvTranspose2d) and max(m.stride) > 1 for m in decoder.modules()):
+        raise AssertionError("grow the maps with transposed convolutions: nn.ConvTranspose2d with stride 2")
 
 
 make_decoder = Exercise(
@@ -145,7 +148,7 @@ make_decoder = Exercise(
     cases=[
         Case("returns a module with trainable parameters", _a_module),
         Case("maps (5, 32, 7, 7) to (5, 1, 28, 28), pixels in [0, 1]", _shape_and_range),
-        Case("grows the maps with learnable upsampling, gradients flow", _learns),
+        Case("grows the maps with transposed convolutions, gradients flow", _learns),
     ],
     hints=[
         "7 -> 14 -> 28: two layers that each double the height and width. Exercise 3 tells you which settings do.",
