@@ -13,7 +13,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST := OMP_NUM_THREADS=1 AECOURSE_PROFILE=test AECOURSE_LIVE=0 $(BIN)/python -m pytest
 PARALLEL := -n 2 --dist loadscope --durations=15
 
-.PHONY: install lab reset lab-solutions test quick unit lint notebooks execute student grade benchmark clean
+.PHONY: install lab reset lab-solutions test quick unit lint notebooks execute student grade slides benchmark clean
 
 # Create the virtual environment and install the course (editable) with its test tools.
 # Re-runs only when pyproject.toml changes.
@@ -31,6 +31,17 @@ OFFLINE_LAB := --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterla
 $(LAB_SETTINGS): tools/jupyterlab/overrides.json $(VENV)/.installed
 	mkdir -p $(dir $@)
 	cp $< $@
+
+# What the offline slide decks load (reveal.js, MathJax 2, require.js, jQuery), from npm, pinned in
+# tools/slides/package-lock.json; copied beside the decks by tools/slides/build.py.
+SLIDES_LIB := tools/slides/node_modules/.package-lock.json
+$(SLIDES_LIB): tools/slides/package.json tools/slides/package-lock.json
+	@command -v npm >/dev/null || { echo "make slides needs npm (Node.js): e.g. apt-get install npm"; exit 2; }
+	cd tools/slides && npm ci --no-audit --no-fund
+
+# Every notebook as an offline reveal.js deck with its committed outputs: build/slides/NN_name.slides.html.
+slides: install $(SLIDES_LIB)
+	$(BIN)/python tools/slides/build.py
 
 # The learner's workspace/: the exercises to do, no solutions. Made on the first run; later runs only add
 # notebooks that are new to the course and never touch yours.
@@ -61,7 +72,7 @@ grade: install
 
 # Everything, in the fast `test` profile: unit tests and the conventions check, every notebook with
 # nbval, every student version in JupyterLab in a real browser, the nbgrader pipeline.
-test: install $(LAB_SETTINGS)
+test: install $(LAB_SETTINGS) $(SLIDES_LIB)
 	$(PYTEST) $(PARALLEL) tests --nbval-lax --nbval-cell-timeout=600 notebooks
 
 # The quick tier: unit tests and the conventions check, no notebook execution (under 2 minutes).
@@ -72,7 +83,7 @@ lint: install
 	$(BIN)/python -m aecourse.grading lint notebooks
 
 # tests/ only: the quick tier plus the grading and browser tests.
-unit: install
+unit: install $(LAB_SETTINGS) $(SLIDES_LIB)
 	$(PYTEST) $(PARALLEL) tests
 
 notebooks: install

@@ -114,8 +114,8 @@ class LiveView:
             curve.plot(steps[window - 1:].numpy(), smooth.numpy(), label="train (running mean)")
         if self.test:
             curve.plot(*zip(*self.test), "o-", label="test, after each epoch")
-        curve.set_xlabel("step")
-        curve.set_ylabel("loss")
+        curve.set_xlabel("step (one batch each)")
+        curve.set_ylabel("loss per image")
         curve.legend(fontsize=7)
         curve.grid(alpha=0.3)
         for row, batch in enumerate((self.images, reconstructions)):

@@ -78,6 +78,7 @@ def latent_scatter(codes, labels, title="Latent codes of test images", class_nam
     ax.set_ylabel("$z_2$")
     if three_d:
         ax.set_zlabel("$z_3$")
+        ax.set_box_aspect(None, zoom=0.85)  # leaves room for the z label, which tight_layout would cut
     ax.set_title(title)
     ax.legend(markerscale=4, loc="upper left", bbox_to_anchor=(1.02, 1), title="label")
     fig.tight_layout()

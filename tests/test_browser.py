@@ -245,10 +245,11 @@ def test_student_version_runs_and_its_widgets_work_in_jupyterlab(lab, page, note
 
 
 @pytest.mark.timeout(180)
-def test_the_course_jupyterlab_never_asks_for_news_or_checks_for_updates(lab, page):
-    """`make lab` and `make test` install tools/jupyterlab/overrides.json: no news feed, no update check, no prompt."""
+def test_the_course_jupyterlab_presents_slides_and_never_asks_for_news(lab, page):
+    """RISE is installed for live slideshows; tools/jupyterlab/overrides.json: no news feed, no update check."""
     page.goto(f"{lab}/lab?reset")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.serviceManager", timeout=120_000)
+    page.wait_for_function("() => window.jupyterapp.commands.hasCommand('RISE:slideshow')", timeout=60_000)
     defaults = page.evaluate("""async () => {
         const plugin = await window.jupyterapp.serviceManager.settings.fetch(
             '@jupyterlab/apputils-extension:notification');

@@ -110,12 +110,45 @@ def remove_an_answer(notebook):
     return notebook
 
 
+def drop_a_slide_type(notebook):
+    del notebook.cells[3].metadata["slideshow"]
+    return notebook
+
+
+def bury_a_heading(notebook):
+    """A section heading after other text in its cell cannot start a slide."""
+    index = first(lambda c: c.cell_type == "markdown" and "## 2 · " in anatomy.source(c), notebook)
+    notebook.cells[index].source = "Some text first.\n\n" + anatomy.source(notebook.cells[index])
+    return notebook
+
+
 BREAKS = [
     ("sections", drop_a_section), ("exercises", drop_a_statement), ("exercises", remove_points),
     ("errors", add_an_error), ("executed", reorder_execution), ("paths", add_a_machine_path),
     ("widget", remove_widgets), ("results", remove_results), ("closing", remove_references),
-    ("how-to-use", remove_how_to_use), ("answers", remove_an_answer),
+    ("how-to-use", remove_how_to_use), ("answers", remove_an_answer), ("slides", drop_a_slide_type),
+    ("slides", bury_a_heading),
 ]
+
+
+def test_slide_types_follow_one_rule_and_an_authors_choice_is_kept():
+    from aecourse.grading import slides
+
+    cells = [nbformat.v4.new_markdown_cell("# 01 · Title"),
+             nbformat.v4.new_code_cell("profile = aecourse.setup(seed=0)"),
+             nbformat.v4.new_markdown_cell("Intro.\n\n## 1 · A section\n\nText.\n\n### Exercise 1 · Do it\n\nWrite it."),
+             nbformat.v4.new_code_cell("def f(x):\n    return x"),
+             nbformat.v4.new_code_cell("LatentExplorer(model.decoder, codes)"),
+             nbformat.v4.new_markdown_cell("A short caption."),
+             nbformat.v4.new_markdown_cell("one\ntwo\nthree\nfour lines of explanation")]
+    cells[6].metadata["slideshow"] = {"slide_type": "notes"}  # the author's choice
+    notebook = nbformat.v4.new_notebook(cells=slides.split_at_headings(cells))
+    assert [anatomy.source(c).splitlines()[0] for c in notebook.cells[2:5]] == \
+        ["Intro.", "## 1 · A section", "### Exercise 1 · Do it"]
+    assert slides.propose(notebook) == 8
+    assert [slides.slide_type(c) for c in notebook.cells] == \
+        ["slide", "skip", "-", "slide", "subslide", "-", "subslide", "-", "notes"]
+    assert slides.problems(notebook) == [] and slides.propose(notebook) == 0
 
 
 @pytest.mark.parametrize("rule,breaks", BREAKS, ids=[b.__name__ for _, b in BREAKS])

@@ -90,7 +90,7 @@ reconstruction_loss = Exercise(
 def interpolate_reference(model, x_a, x_b, steps):
     """Decode ``steps`` evenly spaced codes from x_a's code to x_b's, both ends included: (steps, C, H, W)."""
     h_a, h_b = model.encode(x_a.unsqueeze(0)), model.encode(x_b.unsqueeze(0))  # (1, d) each
-    t = torch.linspace(0, 1, steps).unsqueeze(1)                                 # (steps, 1)
+    t = torch.linspace(0, 1, steps, device=h_a.device).unsqueeze(1)              # (steps, 1), beside the codes
     return model.decode((1 - t) * h_a + t * h_b)                                 # (steps, d) -> images
 
 
@@ -149,8 +149,9 @@ interpolate = Exercise(
     hints=[
         "Three steps: encode both images, blend their codes, decode the blends. model.encode expects a batch, so "
         "give it x_a.unsqueeze(0), shape (1, 1, 28, 28).",
-        "t = torch.linspace(0, 1, steps) gives the blending weights with both ends included; as a column, "
-        "t.unsqueeze(1) of shape (steps, 1), it broadcasts against a code of shape (1, d).",
+        "t = torch.linspace(0, 1, steps, device=h_a.device) gives the blending weights with both ends included, "
+        "on the codes' device; as a column, t.unsqueeze(1) of shape (steps, 1), it broadcasts against a code of "
+        "shape (1, d).",
         "codes = (1 - t) * h_a + t * h_b has shape (steps, d); model.decode(codes) draws them all at once.",
     ],
 )

@@ -1,10 +1,10 @@
-"""Command line: ``python -m aecourse.grading {release,grade,lint,points,workspace}`` (see :mod:`aecourse.grading`)."""
+"""Command line: ``python -m aecourse.grading {release,grade,lint,points,slides,workspace}`` (see :mod:`aecourse.grading`)."""
 import argparse
 import sys
 from pathlib import Path
 
 from ..paths import CourseFolderNotFound, course_root
-from . import anatomy, workspace
+from . import anatomy, slides, workspace
 from .lint import RULES, lint
 from .pipeline import GradingError, grade, release
 
@@ -42,6 +42,23 @@ def workspace_command(args):
     return 0
 
 
+def slides_command(args):
+    """``slides``: split cells at headings and propose slide types where cells have none (written with --write)."""
+    for path in args.paths:
+        for notebook_path in sorted(Path(path).glob("*.ipynb")) if Path(path).is_dir() else [Path(path)]:
+            notebook = anatomy.read(notebook_path)
+            before = len(notebook.cells)
+            notebook.cells = slides.split_at_headings(notebook.cells)
+            split, changed = len(notebook.cells) - before, slides.propose(notebook)
+            if (split or changed) and args.write:
+                import nbformat
+
+                nbformat.write(notebook, str(notebook_path))
+            verb = "" if args.write else "would have "
+            print(f"{notebook_path}: {verb}split {split} cells at headings, {verb}given {changed} cells a slide type")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m aecourse.grading",
                                      description="Graded exercises: nbgrader releases, autograding, conventions.")
@@ -59,6 +76,9 @@ def main(argv=None):
     points_parser = commands.add_parser("points", help="the points of every notebook, as a Markdown table")
     points_parser.add_argument("notebooks", help="folder of notebooks")
     points_parser.add_argument("--update", nargs="+", metavar="FILE", help="rewrite the table in these files")
+    slides_parser = commands.add_parser("slides", help="propose slide types for cells that have none")
+    slides_parser.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
+    slides_parser.add_argument("--write", action="store_true", help="write the proposed types into the notebooks")
     workspace_parser = commands.add_parser("workspace", help="make or update the learner's workspace (make lab)")
     workspace_parser.add_argument("--reset", metavar="NN", help="replace notebook NN with a fresh copy, after asking")
     workspace_parser.add_argument("--yes", action="store_true", help="with --reset: do not ask")
@@ -71,6 +91,8 @@ def main(argv=None):
             sys.exit(1 if problems else 0)
         if args.command == "workspace":
             sys.exit(workspace_command(args))
+        if args.command == "slides":
+            sys.exit(slides_command(args))
         if args.command == "points":
             table = anatomy.points_table(args.notebooks)
             for path in map(Path, args.update or []):

@@ -6,14 +6,14 @@ exits with status 1 if any rule is broken. The rules (see ``RULES``) are what a
 learner, a lecturer and a grader rely on: the opening (title, objectives,
 prerequisites, time, how to use it), numbered sections without gaps, the profile
 printed at the top, graded exercises that are complete, an answer under every
-question, a widget, a results table, the closing sections, and a committed run
-that is clean (executed in order, no errors, no paths of the author's machine).
+question, a slide type for every cell, a widget, a results table, the closing
+sections, and a committed run that is clean (executed in order, no errors, no paths of the author's machine).
 """
 import re
 from pathlib import Path
 
 from ..results import MIME as RESULTS_MIME
-from . import anatomy
+from . import anatomy, slides
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 MIN_EXERCISES = 3
@@ -34,6 +34,7 @@ RULES = {
     "sections": "sections are numbered '## N · title' from 1 without gaps",
     "exercises": f"at least {MIN_EXERCISES} exercises, each complete (statement, answer cell, check cell)",
     "answers": "every 'Think first' and 'Explore' prompt has an answer to open beneath it (<details>)",
+    "slides": "every cell has a slide type (metadata.slideshow) and every section heading starts a slide",
     "widget": "at least one interactive widget besides the exercise checks",
     "results": "a results table (aecourse.results.Results) is shown",
     "closing": "the notebook ends with " + ", ".join(f"'## {c}'" for c in CLOSING),
@@ -134,6 +135,10 @@ def _check_answers(notebook):
     return problems
 
 
+def _check_slides(notebook):
+    return [("slides", problem) for problem in slides.problems(notebook)]
+
+
 def _check_outputs(notebook):
     problems = []
     checks = {e.check for e in anatomy.exercises(notebook)}
@@ -186,7 +191,7 @@ def lint_notebook(path):
     notebook = anatomy.read(path)
     texts = "\n".join(anatomy.source(c) for c in notebook.cells if c.cell_type == "markdown")
     problems = _check_opening(notebook, texts)
-    for check in (_check_profile, _check_sections, _check_exercises, _check_answers, _check_outputs, _check_closing,
+    for check in (_check_profile, _check_sections, _check_exercises, _check_answers, _check_slides, _check_outputs, _check_closing,
                   _check_executed, _check_paths):
         problems += check(notebook)
     return problems

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import nbformat
 
+from aecourse.grading import slides
+
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -64,18 +66,27 @@ def _copy_prose(path, cells):
     for executed, built in zip(notebook.cells, cells):
         if executed.cell_type == "markdown" and executed.source != built.source:
             executed.source, changed = built.source, changed + 1
+    slides.propose(notebook)
     nbformat.write(notebook, str(path))
     print(f"copied {changed} Markdown cells into {path}; its code and outputs are unchanged")
     return path
 
 
 def write(name, cells):
-    """Write ``notebooks/<name>.ipynb`` (unexecuted; with ``--prose`` only its Markdown); return its path."""
+    """Write ``notebooks/<name>.ipynb`` (unexecuted; with ``--prose`` only its Markdown); return its path.
+
+    Markdown cells are cut at their inner headings and every cell gets its slide type
+    (:mod:`aecourse.grading.slides`), as the conventions check requires.
+    """
+    if set(sys.argv[1:]) - {"--prose"}:
+        sys.exit(f"usage: python {Path(sys.argv[0]).name} [--prose]")
     path = NOTEBOOKS / f"{name}.ipynb"
+    cells = slides.split_at_headings(cells)
     if "--prose" in sys.argv[1:]:
         return _copy_prose(path, cells)
     notebook = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": KERNEL,
                                                                "language_info": {"name": "python"}})
+    slides.propose(notebook)
     nbformat.validate(notebook)
     nbformat.write(notebook, str(path))
     print(f"wrote {path} ({len(cells)} cells); now run: make execute NB={name[:2]}")
