@@ -261,3 +261,14 @@ def test_the_course_jupyterlab_presents_slides_and_never_asks_for_news(lab, page
         "tools/jupyterlab/overrides.json into the environment")
     page.wait_for_timeout(3000)  # the news prompt, where it is on, shows a few seconds after start
     assert page.get_by_text("official Jupyter news").count() == 0
+
+
+@pytest.mark.timeout(240)
+def test_a_notebook_opens_as_a_live_slideshow(lab, page):
+    """What Alt+R opens (jupyterlab-rise): the notebook as reveal.js slides, cells still live."""
+    notebook = NOTEBOOKS[0].name
+    page.goto(f"{lab}/rise/{notebook}")
+    page.wait_for_selector(".reveal .slides section.present", timeout=120_000)
+    title = page.locator(".reveal .slides section.present").first.inner_text()
+    assert "Autoencoder basics" in title
+    assert page.locator(".reveal .slides section").count() >= len(anatomy.sections(anatomy.read(NOTEBOOKS[0])))
