@@ -10,10 +10,10 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # The test suite runs on both cores (pytest-xdist); each notebook, and the browser tests, stay on one
 # worker (--dist loadscope), and each worker's PyTorch uses one thread so the two do not fight.
 # Nobody watches a test run: AECOURSE_LIVE=0 draws a training run's live view once, at the end (aecourse.live).
-PYTEST := OMP_NUM_THREADS=1 AECOURSE_PROFILE=test AECOURSE_LIVE=0 $(BIN)/python -m pytest
+PYTEST := OMP_NUM_THREADS=1 AECOURSE_PROFILE=test AECOURSE_LIVE=0 AECOURSE_INSTANT=0 $(BIN)/python -m pytest
 PARALLEL := -n 2 --dist loadscope --durations=15
 
-.PHONY: install lab reset lab-solutions test quick unit lint notebooks execute student grade slides benchmark clean
+.PHONY: install lab reset lab-solutions lecture warm test quick unit lint notebooks execute student grade slides benchmark clean
 
 # Create the virtual environment and install the course (editable) with its test tools.
 # Re-runs only when pyproject.toml changes.
@@ -59,6 +59,22 @@ reset: install
 lab-solutions: install $(LAB_SETTINGS)
 	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) --no-browser $(OFFLINE_LAB) $(ALLOW_ROOT)
 
+# A lecture: the notebooks with their solutions, in instant mode (training results come from the cache
+# that `make warm` filled; see aecourse/instant.py and docs/INSTRUCTORS.md).
+lecture: install $(LAB_SETTINGS)
+	AECOURSE_INSTANT=1 $(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) --no-browser $(OFFLINE_LAB) $(ALLOW_ROOT)
+
+# Fill the instant-mode cache: run every notebook once (laptop profile, or PROFILE=full), the night before.
+# The runs go to build/warm/; the committed notebooks are not touched.
+warm: install
+	@for notebook in notebooks/*.ipynb; do \
+		start=$$(date +%s); \
+		AECOURSE_INSTANT=1 AECOURSE_LIVE=0 AECOURSE_PROFILE=$(or $(PROFILE),laptop) $(BIN)/jupyter nbconvert \
+			--to notebook --execute --ExecutePreprocessor.timeout=7200 --output-dir build/warm $$notebook \
+			>/dev/null 2>&1 || { echo "$$notebook failed: run it in JupyterLab to see why"; exit 1; }; \
+		echo "$$notebook: $$(( $$(date +%s) - start )) s"; \
+	done
+
 # Student versions of every notebook for a graded course, released with nbgrader (solutions and
 # hidden tests removed, outputs cleared, solutions never shown by the checks) into $(STUDENT_DIR).
 student: install
@@ -93,7 +109,7 @@ notebooks: install
 # long it took: this is how the committed, executed notebooks are made. `make execute NB=03`.
 execute: install
 	@test -n "$(NB)" || { echo "usage: make execute NB=03 [PROFILE=laptop]"; exit 2; }
-	@start=$$(date +%s); AECOURSE_PROFILE=$(or $(PROFILE),laptop) AECOURSE_LIVE=0 $(BIN)/jupyter nbconvert --to notebook --execute \
+	@start=$$(date +%s); AECOURSE_PROFILE=$(or $(PROFILE),laptop) AECOURSE_LIVE=0 AECOURSE_INSTANT=0 $(BIN)/jupyter nbconvert --to notebook --execute \
 		--inplace --ExecutePreprocessor.timeout=7200 notebooks/$(NB)_*.ipynb \
 		&& echo "notebooks/$(NB)_*.ipynb executed in $$(( $$(date +%s) - start )) s"
 

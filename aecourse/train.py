@@ -14,6 +14,7 @@ import torch
 from tqdm.auto import tqdm
 from tqdm.notebook import tqdm as notebook_tqdm
 
+from . import instant
 from .data import Batches, as_tensors, batch_length
 from .live import LiveView, reconstruct
 from .runtime import default_device, evaluate
@@ -30,6 +31,8 @@ class History:
         seconds: wall-clock training time.
         interrupted: True when training was stopped early with KeyboardInterrupt.
         epochs: the number of epochs planned (an ``after_epoch`` callback can tell the last one).
+        cached: when the run came from the instant-mode cache (:mod:`aecourse.instant`), when it was
+            trained; else "".
     """
 
     train: list = field(default_factory=list)
@@ -37,6 +40,7 @@ class History:
     seconds: float = 0.0
     interrupted: bool = False
     epochs: int = 0
+    cached: str = ""
 
     def __str__(self):
         n = len(self.train)
@@ -131,6 +135,9 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
             of the loss curve beside the images and their current reconstructions, redrawn every few
             seconds (see :mod:`aecourse.live`); for models that return images shaped like their input.
 
+    With ``AECOURSE_INSTANT=1`` a run that was trained before, with the same model, code, data and
+    settings, is loaded from the cache instead of trained again (:mod:`aecourse.instant`).
+
     Returns:
         A :class:`History`. The model stays on ``device``.
     """
@@ -149,6 +156,22 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     if view is not None:
         view.images = view.images.to(device)
         reconstruct(model, view.images)  # a model that cannot be watched fails now, not after an epoch
+    cache_key = None
+    if instant.enabled():
+        if after_epoch is not None:
+            print(f"{desc}: instant mode does not keep runs with an after_epoch callback; training.")
+        else:
+            settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
+                        "schedule": schedule, "seed": seed, "device": device.type, "optimizer": _describe(optimizer)}
+            cache_key = instant.key(model, train_set, test_set, loss, settings)
+            history = instant.load(cache_key, model, device)
+            if history is not None:
+                model.eval()
+                print(f"{desc}: {history} (loaded from the instant-mode cache: trained on {history.cached} "
+                      f"in {history.seconds:.1f} s)")
+                if view is not None:
+                    view.draw(model)
+                return history
     optimizer = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     batches = Batches(*train_set, batch_size=batch_size, shuffle=True, seed=seed)
     scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(batches))
@@ -194,4 +217,14 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     progress.finish(summary)
     if view is not None:
         view.draw(model)  # the final frame, the one a saved notebook keeps
+    if cache_key is not None and not history.interrupted:
+        instant.save(cache_key, model, history)
     return history
+
+
+def _describe(optimizer):
+    """An optimiser passed to ``fit``, as its class and settings (for the instant-mode key)."""
+    if optimizer is None:
+        return None
+    groups = [{k: v for k, v in group.items() if k != "params"} for group in optimizer.param_groups]
+    return f"{type(optimizer).__name__}{groups}"

@@ -1,0 +1,214 @@
+"""Instant mode: :func:`~aecourse.train.fit` keeps what it trained, so a second run takes seconds.
+
+Off by default. ``AECOURSE_INSTANT=1`` (``make lecture`` sets it; ``make warm`` fills the cache the
+night before a lecture) makes ``fit`` look up its result before training. The cache folder is
+``AECOURSE_CACHE_DIR`` (default: the user's cache folder, e.g. ``~/.cache/aecourse/instant``).
+
+The key covers everything that changes the result: the model (its classes' code, its layers and
+its starting weights, so the seed too), the loss function's code and the code it calls, the
+training and test data (every byte), every training setting, the random state at the start,
+the device type, the profile and the versions of aecourse and PyTorch. Change any of them and
+``fit`` trains anew, so the cache never hands back a model of different code.
+
+A hit restores the trained weights, the history (the loss curves still plot) and the random
+state training left behind, so the rest of the notebook runs exactly as after training. Files
+hold tensors only (``torch.load(weights_only=True)``, nothing unpickled) and JSON; a damaged file
+gives a one-line warning and training runs anew. Runs with an ``after_epoch`` callback are not
+cached: what the callback collects would be missing.
+"""
+import datetime
+import hashlib
+import json
+import os
+import sys
+import sysconfig
+import types
+import warnings
+from pathlib import Path
+
+import torch
+
+from . import __version__
+from .profile import get_profile
+
+ENV_VAR, CACHE_VAR = "AECOURSE_INSTANT", "AECOURSE_CACHE_DIR"
+
+
+def enabled():
+    """True when ``AECOURSE_INSTANT`` is set to 1 (or true, yes)."""
+    value = os.environ.get(ENV_VAR, "").strip().lower()
+    if value not in ("", "0", "1", "false", "true", "no", "yes"):
+        raise ValueError(f"{ENV_VAR} must be 1 (use the cache) or 0 (train every time), got {value!r}.")
+    return value in ("1", "true", "yes")
+
+
+def cache_dir():
+    """Where instant mode keeps its files: ``AECOURSE_CACHE_DIR``, else the user's cache folder."""
+    if os.environ.get(CACHE_VAR):
+        return Path(os.environ[CACHE_VAR]).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("aecourse")) / "instant"
+
+
+class _Fingerprint:
+    """A running hash of everything that can change a training result."""
+
+    def __init__(self):
+        self.hash, self.seen = hashlib.blake2b(digest_size=20), set()
+
+    def add(self, value):
+        h = self.hash
+        if isinstance(value, torch.Tensor):
+            data = value.detach().cpu().contiguous()
+            h.update(f"tensor{tuple(data.shape)}{data.dtype}".encode())
+            h.update(data.reshape(-1).view(torch.uint8).numpy().tobytes() if data.numel() else b"")
+        elif isinstance(value, (tuple, list)):
+            h.update(f"{type(value).__name__}{len(value)}".encode())
+            for item in value:
+                self.add(item)
+        elif isinstance(value, dict):
+            for key in sorted(value, key=repr):
+                self.add(key)
+                self.add(value[key])
+        elif isinstance(value, types.CodeType):
+            h.update(value.co_code)
+            h.update(repr(value.co_names).encode())
+            for const in value.co_consts:
+                self.add(const)
+        elif isinstance(value, (types.FunctionType, type, torch.nn.Module)) or callable(value):
+            self._add_code(value)
+        else:
+            h.update(repr(value).encode())
+
+    def _add_code(self, value):
+        """A function's, a class's or a module's code, and the course or notebook code it uses."""
+        if id(value) in self.seen:
+            return
+        self.seen.add(id(value))
+        if isinstance(value, torch.nn.Module):
+            self.hash.update(repr(value).encode())  # layers and sizes
+            self.add(value.state_dict())  # a network a loss uses (a classifier, a frozen encoder) counts too
+            for module in value.modules():
+                self._add_code(type(module))
+            return
+        module = getattr(value, "__module__", "") or ""
+        if _is_library(module):  # PyTorch, NumPy, the standard library: their versions stand for their code
+            self.hash.update(f"{module}.{getattr(value, '__qualname__', type(value).__qualname__)}".encode())
+            return
+        if isinstance(value, type):
+            self.hash.update(value.__qualname__.encode())
+            for name, member in sorted(vars(value).items()):
+                if isinstance(member, (types.FunctionType, staticmethod, classmethod, property)):
+                    self.add(getattr(member, "__func__", getattr(member, "fget", member)))
+            return
+        function = getattr(value, "__func__", value)
+        code = getattr(function, "__code__", None)
+        if code is None:  # a callable object, e.g. an exercise's fallback: its class and the functions it holds
+            self._add_code(type(value))
+            for name, attribute in sorted(getattr(value, "__dict__", {}).items()):
+                if callable(attribute):
+                    self._add_code(attribute)
+            return
+        self.add(code)
+        self.add(function.__defaults__ or ())
+        for cell in function.__closure__ or ():
+            try:
+                self.add(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+        globals_ = getattr(function, "__globals__", {})
+        for name in sorted(_names(code)):
+            if name in globals_:
+                self._add_global(globals_[name])
+
+    def _add_global(self, value):
+        """A global a function uses: numbers, strings and tensors by value, functions by code, containers of them."""
+        if isinstance(value, types.ModuleType):
+            return  # torch, F, np: covered by the versions
+        if isinstance(value, (bool, int, float, str, type(None), torch.Tensor)):
+            self.add(value)
+        elif isinstance(value, (dict, list, tuple)):
+            if id(value) in self.seen:
+                return
+            self.seen.add(id(value))
+            items = sorted(value.items(), key=lambda item: repr(item[0])) if isinstance(value, dict) \
+                else list(enumerate(value))
+            for name, item in items:
+                self.add(name)
+                self._add_global(item)
+        elif callable(value):
+            self._add_code(value)
+
+    def digest(self):
+        return self.hash.hexdigest()
+
+
+def _is_library(module):
+    """True for installed libraries and the standard library; False for notebooks, aecourse and your own files."""
+    if module == "__main__":
+        return False
+    file = getattr(sys.modules.get(module.split(".")[0]), "__file__", None)
+    if not file:
+        return True  # built into Python
+    return "site-packages" in file or "dist-packages" in file or file.startswith(sysconfig.get_paths()["stdlib"])
+
+
+def _names(code):
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+def key(model, train_set, test_set, loss, settings):
+    """The cache key of a training run (hex): see the module's docstring for what it covers."""
+    fingerprint = _Fingerprint()
+    for part in (model, model.state_dict(), train_set, test_set, loss, settings, torch.get_rng_state(),
+                 get_profile().name, __version__, torch.__version__):
+        fingerprint.add(part)
+    return fingerprint.digest()
+
+
+def load(path_key, model, device):
+    """The cached history for ``path_key``, with the weights and random state restored; None on a miss."""
+    from .train import History
+
+    weights, record = cache_dir() / f"{path_key}.pt", cache_dir() / f"{path_key}.json"
+    if not (weights.exists() and record.exists()):
+        return None
+    try:
+        tensors = torch.load(weights, map_location="cpu", weights_only=True)
+        info = json.loads(record.read_text(encoding="utf-8"))
+        state = {name[len("model."):]: t for name, t in tensors.items() if name.startswith("model.")}
+        model.load_state_dict(state)
+        torch.set_rng_state(tensors["rng.cpu"])
+        if "rng.cuda" in tensors and torch.cuda.is_available():
+            torch.cuda.set_rng_state(tensors["rng.cuda"])
+        model.to(device)
+        history = History(train=info["train"], test=info["test"], seconds=info["seconds"], epochs=info["epochs"])
+    except Exception as error:  # a damaged, truncated or foreign file: never trust it
+        warnings.warn(f"instant mode: the cached run {weights.name} cannot be read ({type(error).__name__}); "
+                      "training anew.", stacklevel=3)
+        return None
+    history.cached = info["trained"]
+    return history
+
+
+def save(path_key, model, history):
+    """Keep a finished run: weights and random state as tensors, the history as JSON."""
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors = {f"model.{name}": t.detach().cpu() for name, t in model.state_dict().items()}
+    tensors["rng.cpu"] = torch.get_rng_state()
+    if torch.cuda.is_available():
+        tensors["rng.cuda"] = torch.cuda.get_rng_state()
+    trained = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    info = {"train": history.train, "test": history.test, "seconds": history.seconds, "epochs": history.epochs,
+            "trained": trained}
+    for path, write in ((folder / f"{path_key}.pt", lambda p: torch.save(tensors, p)),
+                        (folder / f"{path_key}.json", lambda p: p.write_text(json.dumps(info), encoding="utf-8"))):
+        partial = path.with_suffix(path.suffix + ".partial")
+        write(partial)
+        partial.replace(path)  # never a half-written file under the real name
