@@ -15,6 +15,8 @@ state training left behind, so the rest of the notebook runs exactly as after tr
 hold tensors only (``torch.load(weights_only=True)``, nothing unpickled) and JSON; a damaged file
 gives a one-line warning and training runs anew. Runs with an ``after_epoch`` callback are not
 cached: what the callback collects would be missing.
+
+Other long computations of the course use :func:`remember` the same way (Logistic PCA's fits).
 """
 import datetime
 import hashlib
@@ -171,6 +173,45 @@ def key(model, train_set, test_set, loss, settings):
     return fingerprint.digest()
 
 
+def remember(name, inputs, compute, code=()):
+    """``compute()``, kept in instant mode: the same ``inputs`` and code give the stored result.
+
+    Args:
+        name: what is computed, part of the key.
+        inputs: everything ``compute`` depends on (tensors, numbers, strings, containers of them).
+        compute: returns a dict of tensors and JSON values (numbers, lists of numbers).
+        code: the classes and functions whose code ``compute`` runs.
+    """
+    if not enabled():
+        return compute()
+    fingerprint = _Fingerprint()
+    for part in (name, inputs, list(code), __version__, torch.__version__):
+        fingerprint.add(part)
+    path_key = fingerprint.digest()
+    tensors_file, record = cache_dir() / f"{path_key}.pt", cache_dir() / f"{path_key}.json"
+    if tensors_file.exists() and record.exists():
+        try:
+            result = json.loads(record.read_text(encoding="utf-8"))
+            result.update(torch.load(tensors_file, map_location="cpu", weights_only=True))
+            return result
+        except Exception as error:
+            warnings.warn(f"instant mode: the cached {name} {tensors_file.name} cannot be read "
+                          f"({type(error).__name__}); computing anew.", stacklevel=2)
+    result = compute()
+    tensors = {k: v.detach().cpu() for k, v in result.items() if isinstance(v, torch.Tensor)}
+    values = {k: v for k, v in result.items() if not isinstance(v, torch.Tensor)}
+    _write(tensors_file, lambda p: torch.save(tensors, p))
+    _write(record, lambda p: p.write_text(json.dumps(values), encoding="utf-8"))
+    return result
+
+
+def _write(path, write):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(path.suffix + ".partial")
+    write(partial)
+    partial.replace(path)  # never a half-written file under the real name
+
+
 def load(path_key, model, device):
     """The cached history for ``path_key``, with the weights and random state restored; None on a miss."""
     from .train import History
@@ -199,7 +240,6 @@ def load(path_key, model, device):
 def save(path_key, model, history):
     """Keep a finished run: weights and random state as tensors, the history as JSON."""
     folder = cache_dir()
-    folder.mkdir(parents=True, exist_ok=True)
     tensors = {f"model.{name}": t.detach().cpu() for name, t in model.state_dict().items()}
     tensors["rng.cpu"] = torch.get_rng_state()
     if torch.cuda.is_available():
@@ -207,8 +247,5 @@ def save(path_key, model, history):
     trained = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     info = {"train": history.train, "test": history.test, "seconds": history.seconds, "epochs": history.epochs,
             "trained": trained}
-    for path, write in ((folder / f"{path_key}.pt", lambda p: torch.save(tensors, p)),
-                        (folder / f"{path_key}.json", lambda p: p.write_text(json.dumps(info), encoding="utf-8"))):
-        partial = path.with_suffix(path.suffix + ".partial")
-        write(partial)
-        partial.replace(path)  # never a half-written file under the real name
+    _write(folder / f"{path_key}.pt", lambda p: torch.save(tensors, p))
+    _write(folder / f"{path_key}.json", lambda p: p.write_text(json.dumps(info), encoding="utf-8"))

@@ -68,7 +68,8 @@ class LiveView:
                              f"{tuple(getattr(images, 'shape', ())) or type(images).__name__}.")
         self.images, self.title = images, title
         self.interval = INTERVAL if interval is None else interval
-        self.steps, self.losses, self.test = [], [], []  # loss after each step; (step, test loss) per epoch
+        self.losses, self.test = [], []  # loss after each step; (step, test loss) per epoch
+        self.train = []  # (step, mean training loss of the epoch), for a run replayed from its history
         self.live = _live_updates_wanted()
         self.handle, self.last = None, time.monotonic()
 
@@ -81,6 +82,12 @@ class LiveView:
     def epoch(self, test_loss):
         """Record the test loss at the end of an epoch."""
         self.test.append((len(self.losses), test_loss))
+
+    def replay(self, history, steps_per_epoch):
+        """Show a finished run from its history (instant mode): one point per epoch, no per-step curve."""
+        self.train = [(steps_per_epoch * (i + 1), value) for i, value in enumerate(history.train)]
+        self.test = [(steps_per_epoch * (i + 1), value) for i, value in enumerate(history.test)]
+        self.losses = [None] * (steps_per_epoch * len(history.train))  # the step count in the title
 
     def draw(self, model):
         """Draw the current frame under the cell (replacing the previous one)."""
@@ -106,7 +113,9 @@ class LiveView:
         FigureCanvasAgg(figure)
         grid = figure.add_gridspec(2, n + 4)
         curve = figure.add_subplot(grid[:, :4])
-        if self.losses:
+        if self.train:
+            curve.plot(*zip(*self.train), "-", label="train, mean of each epoch")
+        elif self.losses:
             steps = torch.arange(1, len(self.losses) + 1)
             losses = torch.tensor(self.losses)
             window = max(1, len(losses) // 50)  # a running mean, so the curve is readable

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from . import instant
 from .losses import bernoulli_nll
 
 METHODS = ("projection", "factorization")
@@ -102,12 +103,18 @@ class LogisticPCA(TransformerMixin, BaseEstimator):
         X, _ = _as_tensor(X)
         self._check_params(X.shape[1])
         generator = torch.Generator().manual_seed(0 if self.random_state is None else self.random_state)
-        if self.method == "projection":
-            self._fit_projection(X, generator)
-        else:
-            self._fit_factorization(X, generator)
+        fit = self._fit_projection if self.method == "projection" else self._fit_factorization
+        fitted = instant.remember("LogisticPCA.fit", (self._settings(), X), lambda: fit(X, generator),
+                                  code=[LogisticPCA, bernoulli_nll])
+        self.components_, self.mean_, self.loss_curve_ = fitted["components_"], fitted["mean_"], fitted["loss_curve_"]
+        if "m_" in fitted:
+            self.m_ = fitted["m_"]
         self.n_features_in_ = X.shape[1]
         return self
+
+    def _settings(self):
+        return {name: getattr(self, name) for name in ("n_components", "method", "m", "max_iter", "batch_size", "lr",
+                                                       "random_state")}
 
     def _fit_projection(self, X, generator):
         signs = 2 * X - 1
@@ -120,7 +127,7 @@ class LogisticPCA(TransformerMixin, BaseEstimator):
         basis.requires_grad_(True)
         params = [basis, mean] + ([log_m] if self.m is None else [])
         optimizer = torch.optim.Adam(params, lr=self.lr or 3e-3)
-        self.loss_curve_ = []
+        loss_curve = []
         for _ in range(self._iterations()):
             total = 0.0
             for index in torch.randperm(len(X), generator=generator).split(self.batch_size):
@@ -131,25 +138,23 @@ class LogisticPCA(TransformerMixin, BaseEstimator):
                 loss.backward()
                 optimizer.step()
                 total += loss.item() * len(index)
-            self.loss_curve_.append(total / len(X))
-        self.components_ = torch.linalg.qr(basis).Q.T.detach()
-        self.mean_ = mean.detach()
-        self.m_ = log_m.exp().item()
+            loss_curve.append(total / len(X))
+        return {"components_": torch.linalg.qr(basis).Q.T.detach(), "mean_": mean.detach(), "m_": log_m.exp().item(),
+                "loss_curve_": loss_curve}
 
     def _fit_factorization(self, X, generator):
         mean = torch.logit(X.mean(0).clamp(1e-3, 1 - 1e-3)).requires_grad_(True)
         components = (0.01 * torch.randn(self.n_components, X.shape[1], generator=generator)).requires_grad_(True)
         codes = torch.zeros(len(X), self.n_components, requires_grad=True)
         optimizer = torch.optim.Adam([codes, components, mean], lr=self.lr or 0.05)
-        self.loss_curve_ = []
+        loss_curve = []
         for _ in range(self._iterations()):
             loss = bernoulli_nll(mean + codes @ components, X)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            self.loss_curve_.append(loss.item())
-        self.components_ = components.detach()
-        self.mean_ = mean.detach()
+            loss_curve.append(loss.item())
+        return {"components_": components.detach(), "mean_": mean.detach(), "loss_curve_": loss_curve}
 
     def _check_fitted(self, n_features):
         if not hasattr(self, "components_"):
@@ -163,6 +168,12 @@ class LogisticPCA(TransformerMixin, BaseEstimator):
         self._check_fitted(X.shape[1])
         if self.method == "projection":
             return _like((self.m_ * (2 * X - 1) - self.mean_) @ self.components_.T, from_numpy)
+        codes = instant.remember("LogisticPCA.transform", (self._settings(), self.components_, self.mean_, X),
+                                 lambda: {"codes": self._optimise_codes(X)}, code=[LogisticPCA, bernoulli_nll])
+        return _like(codes["codes"], from_numpy)
+
+    def _optimise_codes(self, X):
+        """The factorization form's codes of X: Adam on the Bernoulli loss with the components fixed."""
         codes = torch.zeros(len(X), self.n_components, requires_grad=True)
         optimizer = torch.optim.Adam([codes], lr=self.lr or 0.05)
         for _ in range(self._iterations()):
@@ -170,7 +181,7 @@ class LogisticPCA(TransformerMixin, BaseEstimator):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-        return _like(codes, from_numpy)
+        return codes.detach()
 
     def inverse_transform(self, Z):
         """Reconstructions sigmoid(mu + Z components_): (n_samples, n_features), values in (0, 1)."""

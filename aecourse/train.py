@@ -170,6 +170,7 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
                 print(f"{desc}: {history} (loaded from the instant-mode cache: trained on {history.cached} "
                       f"in {history.seconds:.1f} s)")
                 if view is not None:
+                    view.replay(history, len(Batches(*train_set, batch_size=batch_size)))
                     view.draw(model)
                 return history
     optimizer = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)

@@ -135,6 +135,37 @@ def test_batch_norm_and_its_scalar_counters_are_cached(cache):
     assert again[2].num_batches_tracked.item() == 4
 
 
+def test_a_watched_run_from_the_cache_draws_its_epochs(cache):
+    from aecourse import live
+
+    run(watch=X[:4])
+    torch.manual_seed(0)
+    model = MLPAutoencoder((784, 16, 4))
+    view = live.LiveView(X[:4], "cached")
+    history = fit(model, X, squared, x_test=X[:64], epochs=2, batch_size=64)
+    view.replay(history, 4)
+    assert history.cached and view.train[-1] == (8, history.train[-1]) and len(view.test) == 2
+    assert view.png(X[:4]).startswith(b"\x89PNG")
+
+
 def test_the_cache_folder_defaults_to_the_users_cache(monkeypatch):
     monkeypatch.delenv("AECOURSE_CACHE_DIR", raising=False)
     assert instant.cache_dir().name == "instant" and "aecourse" in str(instant.cache_dir())
+
+
+def test_logistic_pca_fits_and_codes_are_kept_too(cache, monkeypatch):
+    from aecourse.logistic_pca import LogisticPCA
+
+    X2 = X.flatten(1)[:200]
+    for method in ("projection", "factorization"):
+        first = LogisticPCA(n_components=3, method=method, max_iter=3, random_state=0).fit(X2)
+        codes = first.transform(X2[:20])
+        monkeypatch.setattr(torch.optim, "Adam", lambda *a, **k: pytest.fail("optimised again"))  # not the key
+        again = LogisticPCA(n_components=3, method=method, max_iter=3, random_state=0).fit(X2)
+        assert torch.equal(again.components_, first.components_) and again.loss_curve_ == first.loss_curve_
+        assert torch.equal(torch.as_tensor(again.transform(X2[:20])), torch.as_tensor(codes))
+        monkeypatch.undo()
+        monkeypatch.setenv("AECOURSE_INSTANT", "1")
+        monkeypatch.setenv("AECOURSE_CACHE_DIR", str(cache))
+    changed = LogisticPCA(n_components=4, method="projection", max_iter=3, random_state=0).fit(X2)
+    assert changed.components_.shape == (4, 784)  # another setting: fitted anew
