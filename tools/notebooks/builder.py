@@ -41,6 +41,25 @@ def code(text, check_output=False):
     return cell
 
 
+HOW_TO_USE = """\
+**How to use this notebook.** Run the cells from top to bottom (Shift+Enter, or *Run > Run All Cells*).
+The first code cell prints the run profile: `laptop` (the default) gives the real results in about {minutes}
+minutes on a 2-core CPU; `test` is a one-minute smoke run on little data; `full` trains longer for
+published-quality numbers (a GPU helps). Choose one before starting JupyterLab, e.g.
+`AECOURSE_PROFILE=full make lab`. `make lab` opens your workspace, `workspace/`, where the exercises are
+yours to do; this notebook in `notebooks/` is the teacher's copy with the worked solutions.
+Each exercise has an answer cell for you to complete and a check cell under it:
+the check says what passed, what failed and why, gives hints one at a time, and after a failed attempt can show
+a worked solution. Until your answer passes, the rest of the notebook uses a reference implementation, so it
+always runs to the end; instructors grade the same cells with nbgrader. Widgets (sliders, drop-downs) redraw
+at once from models the notebook has already trained."""
+
+
+def how_to_use(minutes):
+    """The opening's "How to use this notebook" paragraph, the same in every notebook but for its run time."""
+    return HOW_TO_USE.format(minutes=minutes)
+
+
 def answer(grade_id, text):
     """An nbgrader answer cell (the solution between ### BEGIN SOLUTION and ### END SOLUTION)."""
     cell = code(text)

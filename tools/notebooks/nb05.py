@@ -1,5 +1,5 @@
 """Builds notebooks/05_sparse_autoencoders.ipynb (unexecuted); `make execute NB=05` runs it."""
-from builder import answer, check, code, md, write
+from builder import answer, check, code, how_to_use, md, write
 
 cells = [
 md(r"""
@@ -30,18 +30,7 @@ read from it? It ends where sparse autoencoders are used today: finding readable
 **Time.** About 60 minutes to read and do the exercises; the code runs in about 5 minutes in the default `laptop`
 profile on a 2-core CPU.
 
-**How to use this notebook.** Run the cells from top to bottom (Shift+Enter, or *Run > Run All Cells*).
-The first code cell prints the run profile: `laptop` (the default) gives the real results in about 5
-minutes on a 2-core CPU; `test` is a one-minute smoke run on little data; `full` trains longer for
-published-quality numbers (a GPU helps). Choose one before starting JupyterLab, e.g.
-`AECOURSE_PROFILE=full make lab`. `make lab` opens your workspace, `workspace/`, where the exercises are
-yours to do; this notebook in `notebooks/` is the teacher's copy with the worked solutions.
-Each exercise has an answer cell for you to complete and a check cell under it:
-the check says what passed, what failed and why, gives hints one at a time, and after a failed attempt can show
-a worked solution. Until your answer passes, the rest of the notebook uses a reference implementation, so it
-always runs to the end; instructors grade the same cells with nbgrader. Widgets (sliders, drop-downs) redraw
-at once from models the notebook has already trained.
-"""),
+""" + how_to_use("5")),
 code(r"""
 from functools import partial
 
