@@ -78,7 +78,7 @@ class _Fingerprint:
             h.update(repr(value.co_names).encode())
             for const in value.co_consts:
                 self.add(const)
-        elif isinstance(value, (types.FunctionType, type, torch.nn.Module)) or callable(value):
+        elif callable(value):  # functions, classes, modules
             self._add_code(value)
         else:
             h.update(repr(value).encode())
@@ -167,7 +167,7 @@ def _names(code):
 def key(model, train_set, test_set, loss, settings):
     """The cache key of a training run (hex): see the module's docstring for what it covers."""
     fingerprint = _Fingerprint()
-    for part in (model, model.state_dict(), train_set, test_set, loss, settings, torch.get_rng_state(),
+    for part in (model, train_set, test_set, loss, settings, torch.get_rng_state(),  # the model with its weights
                  get_profile().name, __version__, torch.__version__):
         fingerprint.add(part)
     return fingerprint.digest()
@@ -187,8 +187,7 @@ def remember(name, inputs, compute, code=()):
     fingerprint = _Fingerprint()
     for part in (name, inputs, list(code), __version__, torch.__version__):
         fingerprint.add(part)
-    path_key = fingerprint.digest()
-    tensors_file, record = cache_dir() / f"{path_key}.pt", cache_dir() / f"{path_key}.json"
+    tensors_file, record = _files(fingerprint.digest())
     if tensors_file.exists() and record.exists():
         try:
             result = json.loads(record.read_text(encoding="utf-8"))
@@ -205,6 +204,11 @@ def remember(name, inputs, compute, code=()):
     return result
 
 
+def _files(path_key):
+    """The two files of a cached result: its tensors and its JSON record."""
+    return cache_dir() / f"{path_key}.pt", cache_dir() / f"{path_key}.json"
+
+
 def _write(path, write):
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(path.suffix + ".partial")
@@ -216,7 +220,7 @@ def load(path_key, model, device):
     """The cached history for ``path_key``, with the weights and random state restored; None on a miss."""
     from .train import History
 
-    weights, record = cache_dir() / f"{path_key}.pt", cache_dir() / f"{path_key}.json"
+    weights, record = _files(path_key)
     if not (weights.exists() and record.exists()):
         return None
     try:
@@ -239,7 +243,6 @@ def load(path_key, model, device):
 
 def save(path_key, model, history):
     """Keep a finished run: weights and random state as tensors, the history as JSON."""
-    folder = cache_dir()
     tensors = {f"model.{name}": t.detach().cpu() for name, t in model.state_dict().items()}
     tensors["rng.cpu"] = torch.get_rng_state()
     if torch.cuda.is_available():
@@ -247,5 +250,6 @@ def save(path_key, model, history):
     trained = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     info = {"train": history.train, "test": history.test, "seconds": history.seconds, "epochs": history.epochs,
             "trained": trained}
-    _write(folder / f"{path_key}.pt", lambda p: torch.save(tensors, p))
-    _write(folder / f"{path_key}.json", lambda p: p.write_text(json.dumps(info), encoding="utf-8"))
+    weights, record = _files(path_key)
+    _write(weights, lambda p: torch.save(tensors, p))
+    _write(record, lambda p: p.write_text(json.dumps(info), encoding="utf-8"))

@@ -87,20 +87,22 @@ class LiveView:
         """Show a finished run from its history (instant mode): one point per epoch, no per-step curve."""
         self.train = [(steps_per_epoch * (i + 1), value) for i, value in enumerate(history.train)]
         self.test = [(steps_per_epoch * (i + 1), value) for i, value in enumerate(history.test)]
-        self.losses = [None] * (steps_per_epoch * len(history.train))  # the step count in the title
+
+    @property
+    def steps(self):
+        """Steps trained so far (for a replayed run, all of them)."""
+        return self.train[-1][0] if self.train else len(self.losses)
 
     def draw(self, model):
         """Draw the current frame under the cell (replacing the previous one)."""
-        self.last = time.monotonic()
-        if not _in_ipython():
-            return
-        from IPython.display import Image, display
+        if _in_ipython():
+            from IPython.display import Image, display
 
-        picture = Image(self.png(reconstruct(model, self.images)))
-        if self.handle is None:
-            self.handle = display(picture, display_id=True)
-        else:
-            self.handle.update(picture)
+            picture = Image(self.png(reconstruct(model, self.images)))
+            if self.handle is None:
+                self.handle = display(picture, display_id=True)
+            else:
+                self.handle.update(picture)
         self.last = time.monotonic()  # the next frame waits a full interval after this one was drawn
 
     def png(self, reconstructions):
@@ -135,7 +137,7 @@ class LiveView:
                 ax.set_yticks([])
                 if i == 0:
                     ax.set_ylabel("original" if row == 0 else "now", fontsize=8)
-        figure.suptitle(f"{self.title}: step {len(self.losses)}", fontsize=9)
+        figure.suptitle(f"{self.title}: step {self.steps}", fontsize=9)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
         return buffer.getvalue()

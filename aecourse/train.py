@@ -156,25 +156,20 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     if view is not None:
         view.images = view.images.to(device)
         reconstruct(model, view.images)  # a model that cannot be watched fails now, not after an epoch
-    cache_key = None
-    if instant.enabled():
-        if after_epoch is not None:
-            print(f"{desc}: instant mode does not keep runs with an after_epoch callback; training.")
-        else:
-            settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
-                        "schedule": schedule, "seed": seed, "device": device.type, "optimizer": _describe(optimizer)}
-            cache_key = instant.key(model, train_set, test_set, loss, settings)
-            history = instant.load(cache_key, model, device)
-            if history is not None:
-                model.eval()
-                print(f"{desc}: {history} (loaded from the instant-mode cache: trained on {history.cached} "
-                      f"in {history.seconds:.1f} s)")
-                if view is not None:
-                    view.replay(history, len(Batches(*train_set, batch_size=batch_size)))
-                    view.draw(model)
-                return history
-    optimizer = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     batches = Batches(*train_set, batch_size=batch_size, shuffle=True, seed=seed)
+    settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
+                "schedule": schedule, "seed": seed, "device": device.type, "optimizer": _describe(optimizer)}
+    cache_key = _cache_key(model, train_set, test_set, loss, settings, desc, after_epoch)
+    history = instant.load(cache_key, model, device) if cache_key is not None else None
+    if history is not None:
+        model.eval()
+        print(f"{desc}: {history} (loaded from the instant-mode cache: trained on {history.cached} "
+              f"in {history.seconds:.1f} s)")
+        if view is not None:
+            view.replay(history, len(batches))
+            view.draw(model)
+        return history
+    optimizer = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(batches))
                  if schedule == "one-cycle" else None)
     history, start = History(epochs=epochs), time.perf_counter()
@@ -221,6 +216,16 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     if cache_key is not None and not history.interrupted:
         instant.save(cache_key, model, history)
     return history
+
+
+def _cache_key(model, train_set, test_set, loss, settings, desc, after_epoch):
+    """The run's instant-mode key, or None when instant mode is off or cannot keep this run."""
+    if not instant.enabled():
+        return None
+    if after_epoch is not None:
+        print(f"{desc}: instant mode does not keep runs with an after_epoch callback; training.")
+        return None
+    return instant.key(model, train_set, test_set, loss, settings)
 
 
 def _describe(optimizer):

@@ -144,7 +144,7 @@ def test_a_watched_run_from_the_cache_draws_its_epochs(cache):
     view = live.LiveView(X[:4], "cached")
     history = fit(model, X, squared, x_test=X[:64], epochs=2, batch_size=64)
     view.replay(history, 4)
-    assert history.cached and view.train[-1] == (8, history.train[-1]) and len(view.test) == 2
+    assert history.cached and view.train[-1] == (8, history.train[-1]) and len(view.test) == 2 and view.steps == 8
     assert view.png(X[:4]).startswith(b"\x89PNG")
 
 

@@ -44,18 +44,17 @@ def workspace_command(args):
 
 def slides_command(args):
     """``slides``: split cells at headings and propose slide types where cells have none (written with --write)."""
-    for path in args.paths:
-        for notebook_path in sorted(Path(path).glob("*.ipynb")) if Path(path).is_dir() else [Path(path)]:
-            notebook = anatomy.read(notebook_path)
-            before = len(notebook.cells)
-            notebook.cells = slides.split_at_headings(notebook.cells)
-            split, changed = len(notebook.cells) - before, slides.propose(notebook)
-            if (split or changed) and args.write:
-                import nbformat
+    for notebook_path in anatomy.notebook_paths(args.paths):
+        notebook = anatomy.read(notebook_path)
+        before = len(notebook.cells)
+        notebook.cells = slides.split_at_headings(notebook.cells)
+        split, changed = len(notebook.cells) - before, slides.propose(notebook)
+        if (split or changed) and args.write:
+            import nbformat
 
-                nbformat.write(notebook, str(notebook_path))
-            verb = "" if args.write else "would have "
-            print(f"{notebook_path}: {verb}split {split} cells at headings, {verb}given {changed} cells a slide type")
+            nbformat.write(notebook, str(notebook_path))
+        verb = "" if args.write else "would have "
+        print(f"{notebook_path}: {verb}split {split} cells at headings, {verb}given {changed} cells a slide type")
     return 0
 
 

@@ -47,6 +47,16 @@ class ExerciseCells:
     points: float
 
 
+def notebook_paths(paths):
+    """The notebooks named by ``paths``: files, or folders whose ``*.ipynb`` are taken in order."""
+    notebooks = []
+    for path in map(Path, paths):
+        notebooks += sorted(path.glob("*.ipynb")) if path.is_dir() else [path]
+    if not notebooks:
+        raise FileNotFoundError(f"No notebooks found in {', '.join(map(str, paths))}.")
+    return notebooks
+
+
 def read(path):
     """A notebook as an ``nbformat.NotebookNode``."""
     return nbformat.read(str(path), as_version=4)

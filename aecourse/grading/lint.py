@@ -10,7 +10,6 @@ question, a slide type for every cell, a widget, a results table, the closing
 sections, and a committed run that is clean (executed in order, no errors, no paths of the author's machine).
 """
 import re
-from pathlib import Path
 
 from ..results import MIME as RESULTS_MIME
 from . import anatomy, slides
@@ -199,9 +198,5 @@ def lint_notebook(path):
 
 def lint(paths):
     """Check notebooks (files or folders of them); return the report lines, one per broken rule."""
-    notebooks = []
-    for path in map(Path, paths):
-        notebooks += sorted(path.glob("*.ipynb")) if path.is_dir() else [path]
-    if not notebooks:
-        raise FileNotFoundError(f"No notebooks found in {', '.join(map(str, paths))}.")
-    return [f"{path}: [{rule}] {message}" for path in notebooks for rule, message in lint_notebook(path)]
+    return [f"{path}: [{rule}] {message}" for path in anatomy.notebook_paths(paths)
+            for rule, message in lint_notebook(path)]
