@@ -41,6 +41,12 @@ def _check_fraction(value, name):
 
 
 def _check_level(value, name, positive=False):
+    """A level is a number, or a tensor of them (one per image, shaped to broadcast against the batch)."""
+    if isinstance(value, torch.Tensor):
+        if value.is_floating_point() and bool(torch.isfinite(value).all() and (value > 0 if positive else value >= 0).all()):
+            return
+        raise ValueError(f"{name} must hold finite floats {'>' if positive else '>='} 0, got a {value.dtype} tensor "
+                         f"from {value.min().item():g} to {value.max().item():g}.")
     if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
             or value < 0 or (positive and value == 0)):
         raise ValueError(f"{name} must be a finite number {'>' if positive else '>='} 0, got {value!r}.")
@@ -50,7 +56,8 @@ def gaussian(x, sigma, clip=True, generator=None):
     """Additive Gaussian noise: x + sigma * N(0, 1), clipped to [0, 1] unless ``clip=False``.
 
     Args:
-        sigma: standard deviation, in pixel units (pixels span [0, 1]); must be >= 0.
+        sigma: standard deviation, in pixel units (pixels span [0, 1]); must be >= 0. A tensor
+            gives each image its own, e.g. shape (N, 1, 1, 1) for a batch (N, 1, H, W).
     """
     _check_images(x)
     _check_level(sigma, "sigma")
@@ -116,6 +123,17 @@ NOISES = {"gaussian": gaussian, "salt_and_pepper": salt_and_pepper, "masking": m
 LEVELS = {"gaussian": ("sigma", 0.0, 1.0, "higher"), "salt_and_pepper": ("p", 0.0, 1.0, "higher"),
           "masking": ("p", 0.0, 1.0, "higher"), "speckle": ("sigma", 0.0, 2.0, "higher"),
           "poisson": ("peak", 1.0, 100.0, "lower")}
+
+NAMES = {"gaussian": "Gaussian", "salt_and_pepper": "salt-and-pepper", "masking": "masking",
+         "speckle": "speckle", "poisson": "Poisson"}
+_SYMBOLS = {"sigma": "σ", "p": "p", "peak": "peak"}
+
+
+def label(kind, level):
+    """A noise and its level as a reader writes them, e.g. ``label("gaussian", 0.5)`` is ``"Gaussian σ = 0.5"``."""
+    if kind not in NOISES:
+        raise ValueError(f"Unknown noise {kind!r}. Choose one of: {', '.join(NOISES)}.")
+    return f"{NAMES[kind]} {_SYMBOLS[LEVELS[kind][0]]} = {level:g}"
 
 
 def corrupt(x, kind, level, generator=None):

@@ -121,6 +121,9 @@ def test_works_on_gpu():
     (lambda x: noise.poisson(x, -3), "peak"),
     (lambda x: noise.poisson(x, math.inf), "peak"),
     (lambda x: noise.corrupt(x, "uniform", 0.1), "Unknown noise"),
+    (lambda x: noise.gaussian(x, torch.tensor([0.1, -0.2]).view(2, 1, 1, 1)), "sigma must hold finite floats >= 0"),
+    (lambda x: noise.poisson(x, torch.tensor([4.0, 0.0]).view(2, 1, 1, 1)), "peak must hold finite floats > 0"),
+    (lambda x: noise.label("uniform", 0.1), "Unknown noise"),
 ])
 def test_invalid_arguments_give_clear_errors(images, call, message):
     with pytest.raises(ValueError, match=message):
@@ -134,3 +137,20 @@ def test_non_float_input_and_bad_generator_are_rejected():
         noise.gaussian([0.5, 0.5], 0.1)
     with pytest.raises(TypeError, match="generator"):
         noise.masking(torch.rand(3), 0.5, generator="seed")
+
+
+def test_a_level_per_image():
+    flat = torch.full((3, 1, 100, 100), 0.5)
+    sigma = torch.tensor([0.0, 0.05, 0.1]).view(3, 1, 1, 1)
+    spread = (noise.gaussian(flat, sigma, clip=False, generator=0) - flat).flatten(1).std(1)
+    assert spread[0] == 0 and spread[1:].tolist() == pytest.approx([0.05, 0.1], rel=0.05)
+    peak = torch.tensor([1.0, 100.0, 1e6]).view(3, 1, 1, 1)
+    counts = noise.poisson(flat, peak, clip=False, generator=0)
+    assert (counts - flat).flatten(1).var(1).tolist() == pytest.approx([0.5, 0.005, 5e-7], rel=0.1)
+
+
+def test_labels_name_the_level_as_readers_write_it():
+    assert noise.label("gaussian", 0.5) == "Gaussian σ = 0.5"
+    assert noise.label("salt_and_pepper", 0.2) == "salt-and-pepper p = 0.2"
+    assert noise.label("poisson", 4) == "Poisson peak = 4"
+    assert set(noise.NAMES) == set(noise.NOISES)
