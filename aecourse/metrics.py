@@ -70,3 +70,30 @@ def ssim(x_hat, x):
     a = x_hat.detach().clamp(0, 1).cpu().reshape(-1, *x.shape[-2:]).double().numpy()
     b = x.detach().cpu().reshape(-1, *x.shape[-2:]).double().numpy()
     return torch.tensor(np.array([structural_similarity(i, j, data_range=1.0) for i, j in zip(a, b)]))
+
+
+def checkerboard_energy(images):
+    """Share of each image's variation that lies in period-2 patterns: the checkerboard artefact.
+
+    A transposed convolution whose kernel size is not a multiple of its stride stamps its kernel
+    unevenly and leaves a pattern that repeats every 2 pixels (Odena, Dumoulin & Olah 2016). In the
+    2-D Fourier transform such patterns sit at the highest frequency along the rows or the columns
+    (u = H/2 or v = W/2). The share is their energy over the energy of every coefficient but the
+    mean: 0 for a flat or smooth image, 1 for a pure checkerboard or stripes of period 2.
+
+    Args:
+        images: tensor (N, C, H, W), H and W even.
+
+    Returns:
+        Tensor (N,), values in [0, 1] (0 for a constant image).
+    """
+    if images.ndim != 4 or images.shape[-1] % 2 or images.shape[-2] % 2:
+        raise ValueError(f"checkerboard_energy takes images (N, C, H, W) with even H and W, got {tuple(images.shape)}.")
+    height, width = images.shape[-2:]
+    power = torch.fft.fft2(images.detach().double()).abs().pow(2)
+    power[..., 0, 0] = 0  # the mean is not a pattern
+    period_2 = torch.zeros(height, width, dtype=torch.bool, device=power.device)
+    period_2[height // 2, :] = period_2[:, width // 2] = True
+    total = power.sum(dim=(1, 2, 3))
+    share = power[..., period_2].sum(dim=(1, 2)) / total.clamp_min(1e-300)
+    return torch.where(total > 0, share, torch.zeros_like(share)).float().cpu()

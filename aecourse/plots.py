@@ -8,15 +8,20 @@ import torch
 from .runtime import predict
 
 
-def image_rows(rows, n=10, title=None):
+def image_rows(rows, n=10, title=None, captions=None):
     """Rows of images, one row per entry of ``rows``.
 
     Args:
         rows: ``{row label: images}``, each a tensor (N, 1, H, W), (N, H, W), colour
             (N, 3, H, W) or of flattened square images (N, H * W), values in [0, 1].
         n: number of images per row (columns).
+        captions: optional ``{row label: [text above each image]}`` for some of the rows.
     """
     n = min([n] + [len(images) for images in rows.values()])
+    captions = captions or {}
+    unknown = set(captions) - set(rows)
+    if unknown:
+        raise ValueError(f"captions for rows that do not exist: {sorted(unknown)}; rows are {list(rows)}.")
     fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n + 1, 1.2 * len(rows) + 0.4), squeeze=False)
     for r, (label, images) in enumerate(rows.items()):
         for c in range(n):
@@ -24,6 +29,8 @@ def image_rows(rows, n=10, title=None):
             ax.imshow(_square(images[c]).clip(0, 1), cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
+            if label in captions and c < len(captions[label]):
+                ax.set_title(str(captions[label][c]), fontsize=8, pad=2)
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center")
     if title:
         fig.suptitle(title)

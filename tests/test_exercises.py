@@ -355,6 +355,12 @@ NB03_ANSWERS = {
           "expected shape (5, 1, 28, 28)"),
          (lambda: torch.nn.Sigmoid(), "no trainable parameters")],
     ),
+    "receptive_field": (
+        lambda layers: 1 + sum((k - 1) * int(np.prod([s for _, s in layers[:i]])) for i, (k, _) in enumerate(layers)),
+        [(lambda layers: 1 + sum(k - 1 for k, _ in layers), "as if every layer had stride 1"),
+         (lambda layers: 1 + sum((k - 1) * s for k, s in layers), "strides *before* it"),
+         (lambda layers: sum(k for k, _ in layers), "not the correct value")],
+    ),
 }
 
 

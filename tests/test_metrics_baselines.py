@@ -70,3 +70,18 @@ def test_psnr_of_gaussian_noise_on_mnist_matches_the_reference_point():
 
     x, _ = data.load("mnist", "test")
     assert round(metrics.psnr(noise.gaussian(x, 0.5, generator=0), x).mean().item(), 2) == 9.38
+
+
+def test_checkerboard_energy_finds_period_2_patterns_only():
+    from aecourse.metrics import checkerboard_energy
+
+    x = torch.zeros(4, 1, 8, 8)
+    x[0, :, ::2, ::2] = x[0, :, 1::2, 1::2] = 1  # a checkerboard
+    x[1, :, ::2, :] = 1                            # stripes of period 2
+    x[2, :, :4, :] = 1                             # one smooth step: almost no period-2 energy
+    flat = torch.full((1, 1, 8, 8), 0.3)
+    shares = checkerboard_energy(torch.cat([x, flat]))
+    assert shares[:2].tolist() == pytest.approx([1.0, 1.0])
+    assert shares[2] < 0.1 and shares[3] == 0 and shares[4] == 0
+    with pytest.raises(ValueError, match="even H and W"):
+        checkerboard_energy(torch.zeros(1, 1, 7, 8))

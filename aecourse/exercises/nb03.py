@@ -156,3 +156,56 @@ make_decoder = Exercise(
         "Two such layers (32 -> 16 -> 1 channels) with a ReLU between them and nn.Sigmoid() at the end.",
     ],
 )
+
+
+# --- Exercise 5: receptive field ---------------------------------------------------------------
+
+def receptive_field_reference(layers):
+    """Side, in input pixels, of the window one output pixel of the last layer sees.
+
+    ``layers``: ``(kernel, stride)`` pairs, first layer first.
+    """
+    size, step = 1, 1  # step: input pixels between neighbouring pixels of the current layer
+    for kernel, stride in layers:
+        size += (kernel - 1) * step
+        step *= stride
+    return size
+
+
+def _kernels_only(got, expected, layers):
+    return got == 1 + sum(kernel - 1 for kernel, _ in layers) != expected
+
+
+def _own_stride(got, expected, layers):
+    return got == 1 + sum((kernel - 1) * stride for kernel, stride in layers) != expected
+
+
+def _field_case(description, layers):
+    return Case(description, inputs=lambda: (list(layers),), compare=exact_int(), mistakes=[
+        Mistake("you added up the kernels as if every layer had stride 1: a layer after a stride-2 layer steps over "
+                "2 input pixels per pixel of its own input", _kernels_only),
+        Mistake("you scaled each kernel by its own stride; a layer's step in input pixels is the product of the "
+                "strides *before* it", _own_stride),
+    ])
+
+
+receptive_field = Exercise(
+    "Exercise 5: receptive field",
+    receptive_field_reference,
+    cases=[
+        _field_case("no layers: a pixel sees itself", []),
+        _field_case("one 3 x 3 convolution sees 3 x 3", [(3, 1)]),
+        _field_case("two 3 x 3 convolutions, stride 1: 5 x 5", [(3, 1), (3, 1)]),
+        _field_case("our encoder's second layer, two 3 x 3 with stride 2: 7 x 7", [(3, 2), (3, 2)]),
+        _field_case("the vector code: (3, 2), (3, 2), then a 7 x 7 convolution: 31 x 31", [(3, 2), (3, 2), (7, 1)]),
+        _field_case("2 x 2 pooling three times: 8 x 8", [(2, 2), (2, 2), (2, 2)]),
+        _field_case("30 layers of (3, 2): over a billion pixels (the formula, not a test network)", [(3, 2)] * 30),
+    ],
+    hints=[
+        "Go through the layers in order and keep two numbers: the window seen so far, and how many input pixels "
+        "apart the pixels of the current layer are.",
+        "A layer with kernel k widens the window by (k - 1) times the current step; after it, the step is "
+        "multiplied by its stride.",
+        "size, step = 1, 1; for kernel, stride in layers: size += (kernel - 1) * step; step *= stride",
+    ],
+)
