@@ -14,7 +14,7 @@ from torchvision import datasets, transforms
 
 from aecourse import data
 from aecourse.models import MLPAutoencoder
-from aecourse.train import seed_everything
+from aecourse.runtime import seed_everything
 
 BATCH_SIZE = 128
 

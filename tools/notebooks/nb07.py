@@ -405,8 +405,7 @@ aae = {"Gaussian": fixed, "mixture": Autoencoder(2), "Swiss roll": Autoencoder(2
 snapshots = [predict(aae["mixture"].encoder, x_test[:2000])]  # before training, then after every epoch
 train_aae(aae["mixture"], discriminator(2), mixture_prior, x_2d, EPOCHS_2D, desc="AAE, mixture prior",
           snapshot=lambda model: snapshots.append(predict(model.encoder, x_test[:2000])))
-swiss_history = train_aae(aae["Swiss roll"], discriminator(2), swiss_roll_prior, x_2d, EPOCHS_2D,
-                          desc="AAE, Swiss roll prior")
+train_aae(aae["Swiss roll"], discriminator(2), swiss_roll_prior, x_2d, EPOCHS_2D, desc="AAE, Swiss roll prior")
 """),
 code(r"""
 with isolated_rng(2):
@@ -420,7 +419,7 @@ for row, prior in enumerate(prior_samples):
     for column, model in enumerate(("autoencoder", "VAE", f"AAE, {prior}")):
         ax, shown = axes[row, column], codes[model]
         ax.scatter(*prior_samples[prior].T, s=2, color="0.75", label=f"{prior} prior")
-        points = ax.scatter(*shown[:3000].T, s=2, c=y_test[:3000], cmap="tab10", vmin=0, vmax=9)
+        ax.scatter(*shown[:3000].T, s=2, c=y_test[:3000], cmap="tab10", vmin=0, vmax=9)
         matches[model, prior] = match(shown, prior_samples[prior])
         m = matches[model, prior]
         ax.set_title(f"{model}\nMMD$^2$ {m['mmd2']:.3f} (p = {m['p']:.3f}), sliced W {m['sliced']:.2f}", fontsize=9)
@@ -540,7 +539,7 @@ def gaussian_prior_8(n):
 
 
 aae_8 = Autoencoder(8)
-aae_8_history = train_aae(aae_8, discriminator(8), gaussian_prior_8, x_train, EPOCHS_8D, desc="AAE, 8-D")
+train_aae(aae_8, discriminator(8), gaussian_prior_8, x_train, EPOCHS_8D, desc="AAE, 8-D")
 vae_8 = VAE(8)
 fit(vae_8, x_train, vae_loss, epochs=EPOCHS_8D, desc="VAE, 8-D")
 with isolated_rng(3):
