@@ -60,3 +60,11 @@ def test_an_installed_wheel_imports_everything_and_loads_data_from_aecourse_data
     done = subprocess.run([sys.executable, "-c", "from aecourse import data; data.load('mnist')"], cwd=elsewhere,
                           env=env, capture_output=True, text=True)
     assert done.returncode != 0 and "AECOURSE_DATA=/path/to/aecourse/data" in done.stderr
+
+
+@pytest.mark.parametrize("script", sorted((ROOT / "benchmarks").glob("*.py")), ids=lambda path: path.name)
+def test_every_benchmark_script_imports(script):
+    """The benchmarks run by hand (make benchmark, the instant-mode and recipe tables): their imports must hold."""
+    import runpy
+
+    runpy.run_path(str(script), run_name="imported_by_the_tests")  # module level only; main() is not called
