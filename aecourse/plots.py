@@ -92,6 +92,45 @@ def latent_scatter(codes, labels, title="Latent codes of test images", class_nam
     plt.show()
 
 
+def latent_scatters(codes, labels, title=None, class_names=None, max_points=5000):
+    """2-D codes of several models side by side, on one scale, coloured by class label.
+
+    Each axis is divided by its standard deviation over the images shown, so that codes of very
+    different sizes (PCA's components, an autoencoder's units) can be compared at a glance.
+
+    Args:
+        codes: ``{panel title: tensor (N, 2)}``, codes of the same N images.
+        labels: int tensor (N,).
+        class_names: names of the classes (default: the label numbers).
+        max_points: draw at most this many points per panel, the same random sample in each.
+    """
+    for name, z in codes.items():
+        if z.ndim != 2 or z.shape[1] != 2 or len(z) != len(labels):
+            raise ValueError(f"latent_scatters draws codes of shape (N, 2) with N = {len(labels)} labels; "
+                             f"{name!r} has shape {tuple(z.shape)}.")
+    keep = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:max_points].sort().values
+    labels = labels.cpu()[keep]
+    fig, axes = plt.subplots(1, len(codes), figsize=(5.2 * len(codes) + 1.2, 5), squeeze=False)
+    cmap = plt.get_cmap("tab10")
+    for ax, (name, z) in zip(axes[0], codes.items()):
+        z = z.detach().cpu().float()[keep]
+        z = (z - z.mean(0)) / z.std(0).clamp_min(1e-12)  # in units of each axis's own spread
+        for k in torch.unique(labels).tolist():
+            ax.scatter(*z[labels == k].T.numpy(), s=4, alpha=0.6, color=cmap(k % 10),
+                       label=class_names[k] if class_names else str(k))
+        ax.set_xlim(-4, 4)
+        ax.set_ylim(-4, 4)
+        ax.set_aspect("equal")
+        ax.set_xlabel("$z_1$ (standard deviations)")
+        ax.set_ylabel("$z_2$ (standard deviations)")
+        ax.set_title(name)
+    axes[0, -1].legend(markerscale=4, loc="upper left", bbox_to_anchor=(1.02, 1), title="label")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    plt.show()
+
+
 @torch.no_grad()
 def latent_grid(decoder, codes, n=15, title="Decoded images across the 2-D code space"):
     """Decode an n x n grid of 2-D codes spanning the 1st-99th percentile of ``codes``.

@@ -85,6 +85,8 @@ def test_plots_have_titles_labels_and_legends():
     assert len(plt.gcf().axes) == 6
     plots.latent_grid(MLPAutoencoder((784, 8, 2)).decoder, torch.randn(50, 2), n=4)
     assert plt.gcf().axes[0].get_xlabel() == "$z_1$"
+    plots.latent_scatters({"one": codes[:, :2], "two": 100 * codes[:, 1:]}, labels, title="both")
+    assert [ax.get_title() for ax in plt.gcf().axes] == ["one", "two"] and plt.gcf().axes[0].get_xlim() == (-4, 4)
     plots.image_rows({"a": x, "b": x}, n=3, captions={"b": ["one", "two", "three"]})
     assert [ax.get_title() for ax in plt.gcf().axes] == ["", "", "", "one", "two", "three"]
 
@@ -94,6 +96,8 @@ def test_plots_reject_bad_shapes():
         plots.latent_scatter(torch.randn(10, 5), torch.zeros(10, dtype=torch.long))
     with pytest.raises(ValueError, match="same shape"):
         plots.reconstructions(torch.rand(3, 1, 28, 28), torch.rand(3, 784))
+    with pytest.raises(ValueError, match=r"latent_scatters draws codes of shape \(N, 2\)"):
+        plots.latent_scatters({"three": torch.randn(10, 3)}, torch.zeros(10, dtype=torch.long))
     with pytest.raises(ValueError, match="captions for rows that do not exist"):
         plots.image_rows({"a": torch.rand(2, 1, 4, 4)}, captions={"b": ["x"]})
 
