@@ -60,6 +60,19 @@ def reconstructions(originals, reconstructed, n=10, title="Originals and their r
     image_rows({"original": originals, "reconstruction": reconstructed}, n=n, title=title)
 
 
+def _sample(n, max_points):
+    """Sorted indices of a fixed random sample of at most ``max_points`` of ``n`` points."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(0))[:max_points].sort().values
+
+
+def _scatter_by_class(ax, codes, labels, class_names):
+    """Scatter ``codes`` (N, 2 or 3) on ``ax``, one colour and legend entry per label."""
+    cmap = plt.get_cmap("tab10")
+    for k in torch.unique(labels).tolist():
+        ax.scatter(*codes[labels == k].T.numpy(), s=4, alpha=0.6, color=cmap(k % 10),
+                   label=class_names[k] if class_names else str(k))
+
+
 def latent_scatter(codes, labels, title="Latent codes of test images", class_names=None, max_points=5000):
     """Scatter of 2-D or 3-D codes, coloured by class label, with a legend.
 
@@ -71,16 +84,12 @@ def latent_scatter(codes, labels, title="Latent codes of test images", class_nam
     """
     if codes.ndim != 2 or codes.shape[1] not in (2, 3):
         raise ValueError(f"latent_scatter draws codes of shape (N, 2) or (N, 3), got {tuple(codes.shape)}.")
-    keep = torch.randperm(len(codes), generator=torch.Generator().manual_seed(0))[:max_points].sort().values
+    keep = _sample(len(codes), max_points)
     codes, labels = codes.detach().cpu()[keep], labels.cpu()[keep]
     three_d = codes.shape[1] == 3
     fig = plt.figure(figsize=(7, 6))
     ax = fig.add_subplot(projection="3d" if three_d else None)
-    cmap = plt.get_cmap("tab10")
-    for k in torch.unique(labels).tolist():
-        points = codes[labels == k].T.numpy()
-        name = class_names[k] if class_names else str(k)
-        ax.scatter(*points, s=4, alpha=0.6, color=cmap(k % 10), label=name)
+    _scatter_by_class(ax, codes, labels, class_names)
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
     if three_d:
@@ -108,16 +117,13 @@ def latent_scatters(codes, labels, title=None, class_names=None, max_points=5000
         if z.ndim != 2 or z.shape[1] != 2 or len(z) != len(labels):
             raise ValueError(f"latent_scatters draws codes of shape (N, 2) with N = {len(labels)} labels; "
                              f"{name!r} has shape {tuple(z.shape)}.")
-    keep = torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))[:max_points].sort().values
+    keep = _sample(len(labels), max_points)
     labels = labels.cpu()[keep]
     fig, axes = plt.subplots(1, len(codes), figsize=(5.2 * len(codes) + 1.2, 5), squeeze=False)
-    cmap = plt.get_cmap("tab10")
     for ax, (name, z) in zip(axes[0], codes.items()):
         z = z.detach().cpu().float()[keep]
         z = (z - z.mean(0)) / z.std(0).clamp_min(1e-12)  # in units of each axis's own spread
-        for k in torch.unique(labels).tolist():
-            ax.scatter(*z[labels == k].T.numpy(), s=4, alpha=0.6, color=cmap(k % 10),
-                       label=class_names[k] if class_names else str(k))
+        _scatter_by_class(ax, z, labels, class_names)
         ax.set_xlim(-4, 4)
         ax.set_ylim(-4, 4)
         ax.set_aspect("equal")
