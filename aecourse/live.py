@@ -3,8 +3,17 @@
 ``fit(..., watch=x_test[:8])`` shows one picture under the cell and redraws it every few
 seconds while the model trains (``LiveView.interval``), then a last time when training ends.
 In JupyterLab the picture changes in place; a saved notebook keeps only the last frame.
+The runs of one cell share one picture: a loop that trains several models redraws it for
+the model in training, and the saved notebook keeps the last run's final frame.
 
-Drawing costs time (about 0.1 s a frame on a laptop CPU). Runs nobody watches, the tests and
+For a model whose input is not its target, or whose output is not the picture, pass a
+:class:`LiveView` instead of the images::
+
+    fit(denoiser, ..., watch=LiveView(clean[:6], inputs=noisy[:6]))          # input, target, output
+    fit(vae, ..., watch=LiveView(x_test[:8], show=lambda model, x: torch.sigmoid(model(x)[0])))
+
+Drawing costs time (0.1 to 0.4 s a frame on a laptop CPU) and never draws from PyTorch's random
+number generators, so watching a run changes none of the numbers that follow it. Runs nobody watches, the tests and
 ``make execute``, set ``AECOURSE_LIVE=0``: they draw the final frame only, so the live
 updates cost them nothing. Outside IPython nothing is drawn.
 """
@@ -16,6 +25,7 @@ import torch
 
 ENV_VAR = "AECOURSE_LIVE"
 INTERVAL = 3.0  # seconds between frames while training
+_cell = {"picture": None}  # the display handle of the running cell's picture, shared by the cell's runs
 
 
 def _in_ipython():
@@ -26,6 +36,30 @@ def _in_ipython():
     return get_ipython() is not None
 
 
+def _new_cell(*_):
+    """IPython's pre_run_cell event: the next cell's first run draws a new picture."""
+    _cell["picture"] = None
+
+
+def _show(picture, handle):
+    """Show ``picture`` under the running cell: in the cell's one picture, shared by the runs of the cell, or
+    (outside a notebook's cells) in ``handle``'s place. Returns the handle to update next time."""
+    from IPython import get_ipython
+    from IPython.display import display
+
+    shell = get_ipython()
+    if shell is None:
+        return display(picture, display_id=True) if handle is None else (handle.update(picture) or handle)
+    if not getattr(shell, "_aecourse_live", False):
+        shell.events.register("pre_run_cell", _new_cell)
+        shell._aecourse_live = True
+    if _cell["picture"] is None:
+        _cell["picture"] = display(picture, display_id=True)
+    else:
+        _cell["picture"].update(picture)
+    return _cell["picture"]
+
+
 def _live_updates_wanted():
     value = os.environ.get(ENV_VAR, "1").strip().lower()
     if value not in ("0", "1", "false", "true", "no", "yes", ""):
@@ -33,45 +67,94 @@ def _live_updates_wanted():
     return value not in ("0", "false", "no")
 
 
-def reconstruct(model, images):
-    """``model(images)`` in evaluation mode without gradients, the first output if it returns several."""
+def first_output(model, inputs):
+    """The model's first output for ``inputs`` (a model may return several, e.g. a VAE's logits, mu, logvar)."""
+    out = model(inputs)
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
+def reconstruct(model, inputs, show=first_output, shape=None):
+    """``show(model, inputs)`` in evaluation mode, without gradients and without touching PyTorch's random state.
+
+    Args:
+        model: the model being trained; its training mode is restored afterwards.
+        inputs: what the model is given, (n, C, H, W).
+        show: ``show(model, inputs) -> images``, the pictures to draw, values in [0, 1].
+        shape: the shape the pictures must have (default: that of ``inputs``).
+
+    Returns:
+        The pictures, a tensor shaped ``shape``.
+    """
+    shape = tuple(inputs.shape) if shape is None else tuple(shape)
     was_training = model.training
     model.eval()
-    try:
-        with torch.no_grad():
-            out = model(images)
+    device = inputs.device
+    devices, device_type = ([], "cuda") if device.type == "cpu" else ([device], device.type)
+    try:  # a model that samples (a VAE) must not move the random numbers of the cells that follow
+        with torch.no_grad(), torch.random.fork_rng(devices=devices, device_type=device_type):
+            out = show(model, inputs)
     finally:
         model.train(was_training)
-    out = out[0] if isinstance(out, (tuple, list)) else out
-    if not isinstance(out, torch.Tensor) or out.shape != images.shape:
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != shape:
         raise ValueError(f"watch= shows reconstructions, so the model must return images shaped like its input "
-                         f"{tuple(images.shape)}; it returned {getattr(out, 'shape', type(out).__name__)}. "
-                         "Leave out watch= for models that do not reconstruct their input.")
+                         f"{shape}; it returned {tuple(getattr(out, 'shape', ())) or type(out).__name__}. "
+                         "Leave out watch= for models that do not reconstruct their input, or give "
+                         "LiveView(images, show=...) a function that turns the model's output into images.")
     return out
 
 
 class LiveView:
-    """Loss curve and reconstructions of ``images``, redrawn at most every ``interval`` seconds.
+    """Loss curve and a model's outputs for a few images, redrawn at most every ``interval`` seconds.
 
     Args:
-        images: the images to reconstruct, (n, C, H, W) with n from 1 to 12, C 1 or 3, values in [0, 1];
-            on the training device.
-        title: shown above the picture.
+        images: what the model should produce, (n, C, H, W) with n from 1 to 12, C 1 or 3, values in [0, 1].
+        title: shown above the picture (:func:`~aecourse.train.fit` sets it to the run's ``desc``).
+        inputs: what the model is given, shaped like ``images``, when that is not ``images`` itself
+            (a denoiser's noisy inputs); the picture then has rows input, target and output.
+        show: ``show(model, inputs) -> images`` shaped like ``images`` with values in [0, 1], the pictures of
+            the model's output (default: its first output; e.g. ``torch.sigmoid`` of it for a model that
+            returns logits).
         interval: seconds between redraws while training (default ``INTERVAL``; the final frame is
             always drawn).
     """
 
-    def __init__(self, images, title, interval=None):
-        if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] not in (1, 3) \
-                or not 1 <= len(images) <= 12:
+    def __init__(self, images, title="training", *, inputs=None, show=None, interval=None):
+        def valid(x):
+            return isinstance(x, torch.Tensor) and x.dim() == 4 and x.shape[1] in (1, 3) and 1 <= len(x) <= 12
+
+        if not valid(images):
             raise ValueError(f"watch= takes 1 to 12 images shaped (n, 1 or 3, H, W), got "
                              f"{tuple(getattr(images, 'shape', ())) or type(images).__name__}.")
-        self.images, self.title = images, title
+        if inputs is not None and not (isinstance(inputs, torch.Tensor) and inputs.shape == images.shape):
+            raise ValueError(f"LiveView: inputs must be shaped like the images {tuple(images.shape)}, got "
+                             f"{tuple(getattr(inputs, 'shape', ())) or type(inputs).__name__}.")
+        if show is not None and not callable(show):
+            raise ValueError(f"LiveView: show must be a function show(model, inputs) -> images, "
+                             f"got {type(show).__name__}.")
+        self.images, self.inputs, self.title = images, inputs, title
+        self.show = show or first_output
         self.interval = INTERVAL if interval is None else interval
+        self.live = _live_updates_wanted()
+        self.handle = None
+        self.start(title)
+
+    def start(self, title):
+        """Begin a new run under ``title``: an empty loss curve (a view can watch several runs in turn)."""
+        self.title = title
         self.losses, self.test = [], []  # loss after each step; (step, test loss) per epoch
         self.train = []  # (step, mean training loss of the epoch), for a run replayed from its history
-        self.live = _live_updates_wanted()
-        self.handle, self.last = None, time.monotonic()
+        self.last = time.monotonic()
+
+    def to(self, device):
+        """Move the images (and inputs) to ``device``; returns the view."""
+        self.images = self.images.to(device)
+        self.inputs = self.inputs.to(device) if self.inputs is not None else None
+        return self
+
+    def output(self, model):
+        """The pictures of the model's current output for the watched inputs."""
+        inputs = self.images if self.inputs is None else self.inputs
+        return reconstruct(model, inputs, self.show, self.images.shape)
 
     def step(self, model, loss):
         """Record one optimisation step's loss; redraw if the interval has passed (and someone watches)."""
@@ -96,24 +179,23 @@ class LiveView:
     def draw(self, model):
         """Draw the current frame under the cell (replacing the previous one)."""
         if _in_ipython():
-            from IPython.display import Image, display
+            from IPython.display import Image
 
-            picture = Image(self.png(reconstruct(model, self.images)))
-            if self.handle is None:
-                self.handle = display(picture, display_id=True)
-            else:
-                self.handle.update(picture)
+            self.handle = _show(Image(self.png(self.output(model))), self.handle)
         self.last = time.monotonic()  # the next frame waits a full interval after this one was drawn
 
-    def png(self, reconstructions):
-        """The frame as PNG bytes: loss curve on the left, originals over reconstructions on the right."""
+    def png(self, outputs):
+        """The frame as PNG bytes: loss curve on the left; originals over outputs (or inputs, targets and
+        outputs) on the right."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         n = len(self.images)
-        figure = Figure(figsize=(3.2 + 0.75 * n, 2.2), dpi=80, layout="constrained")
+        rows = ({"original": self.images, "now": outputs} if self.inputs is None
+                else {"input": self.inputs, "target": self.images, "output": outputs})
+        figure = Figure(figsize=(3.2 + 0.75 * n, 0.3 + 0.95 * len(rows)), dpi=80, layout="constrained")
         FigureCanvasAgg(figure)
-        grid = figure.add_gridspec(2, n + 4)
+        grid = figure.add_gridspec(len(rows), n + 4)
         curve = figure.add_subplot(grid[:, :4])
         if self.train:
             curve.plot(*zip(*self.train), "-", label="train, mean of each epoch")
@@ -129,14 +211,14 @@ class LiveView:
         curve.set_ylabel("loss per image")
         curve.legend(fontsize=7)
         curve.grid(alpha=0.3)
-        for row, batch in enumerate((self.images, reconstructions)):
+        for row, (name, batch) in enumerate(rows.items()):
             for i, image in enumerate(batch.detach().float().cpu().clamp(0, 1)):
                 ax = figure.add_subplot(grid[row, 4 + i])
                 ax.imshow(image.permute(1, 2, 0).squeeze(-1).numpy(), cmap="gray", vmin=0, vmax=1)
                 ax.set_xticks([])
                 ax.set_yticks([])
                 if i == 0:
-                    ax.set_ylabel("original" if row == 0 else "now", fontsize=8)
+                    ax.set_ylabel(name, fontsize=8)
         figure.suptitle(f"{self.title}: step {self.steps}", fontsize=9)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")

@@ -16,7 +16,7 @@ from tqdm.notebook import tqdm as notebook_tqdm
 
 from . import instant
 from .data import Batches, as_tensors, batch_length
-from .live import LiveView, reconstruct
+from .live import LiveView
 from .runtime import default_device, evaluate
 
 
@@ -134,6 +134,8 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
         watch: optional images (n, C, H, W), 1 to 12 of them, to reconstruct while training: a picture
             of the loss curve beside the images and their current reconstructions, redrawn every few
             seconds (see :mod:`aecourse.live`); for models that return images shaped like their input.
+            Or a :class:`~aecourse.live.LiveView`, for a model given other inputs than its targets (a
+            denoiser) or whose output must be turned into images (logits).
 
     With ``AECOURSE_INSTANT=1`` a run that was trained before, with the same model, code, data and
     settings, is loaded from the cache instead of trained again (:mod:`aecourse.instant`).
@@ -152,10 +154,10 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     model.to(device)
     train_set = tuple(t.to(device) for t in train_set)
     test_set = tuple(t.to(device) for t in test_set) if test_set is not None else None
-    view = LiveView(watch, desc) if watch is not None else None
+    view = watch if isinstance(watch, LiveView) else LiveView(watch) if watch is not None else None
     if view is not None:
-        view.images = view.images.to(device)
-        reconstruct(model, view.images)  # a model that cannot be watched fails now, not after an epoch
+        view.to(device).start(desc)
+        view.output(model)  # a model that cannot be watched fails now, not after an epoch
     batches = Batches(*train_set, batch_size=batch_size, shuffle=True, seed=seed)
     settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
                 "schedule": schedule, "seed": seed, "device": device.type, "optimizer": _describe(optimizer)}
