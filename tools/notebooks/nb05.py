@@ -92,8 +92,9 @@ def squared_error(model, x):
 
 dense = WideAutoencoder()
 narrow = MLPAutoencoder((784, 128, 64, 32))
-histories = {"dense": fit(dense, x_train, squared_error, epochs=EPOCHS, desc="dense, 1000 units"),
-             "narrow": fit(narrow, x_train, squared_error, epochs=EPOCHS, desc="narrow, 32 numbers")}
+watch = x_test[:8]  # fit(watch=...): the loss and these digits' reconstructions, redrawn while each model trains
+histories = {"dense": fit(dense, x_train, squared_error, epochs=EPOCHS, desc="dense, 1000 units", watch=watch),
+             "narrow": fit(narrow, x_train, squared_error, epochs=EPOCHS, desc="narrow, 32 numbers", watch=watch)}
 """),
 md(r"""
 How much of that is knowledge of digits? Give both networks inputs unlike their training images: the test
@@ -289,7 +290,7 @@ models = {"dense": dense,
           "top-k": tied_start(WideAutoencoder(activation=TopK(K)))}
 losses = {"L1": l1_loss, "KL": kl_loss, "top-k": squared_error}
 for name in ("L1", "KL", "top-k"):
-    histories[name] = fit(models[name], x_train, losses[name], epochs=EPOCHS, desc=name,
+    histories[name] = fit(models[name], x_train, losses[name], epochs=EPOCHS, desc=name, watch=watch,
                           after_epoch=revive_dead_units if name == "top-k" else None)
 print(f"top-k model: dead units revived after each epoch but the last: {getattr(models['top-k'], 'revived', [])}")
 """),

@@ -42,6 +42,7 @@ import aecourse
 from aecourse import data, frechet, plots
 from aecourse.exercises import nb06 as exercises
 from aecourse.likelihood import log_weights
+from aecourse.live import LiveView
 from aecourse.models import MLPAutoencoder
 from aecourse.results import Results
 from aecourse.runtime import evaluate, isolated_rng, predict
@@ -281,9 +282,20 @@ def elbo_loss(model, x):
     return vae_loss(logits, x, mu, logvar)
 
 
+def pixels(model, z):
+    "Decode codes (B, latent) to pixel probabilities, the sigmoid of the decoder's logits."
+    return torch.sigmoid(predict(model.decode, z))
+
+
+def reconstruct(model, x):
+    "Reconstruct images from the means of their codes."
+    return pixels(model, predict(lambda images: model.encode(images)[0], x))
+
+
+watch = LiveView(x_test[:8], show=reconstruct)  # the VAE returns logits and samples: say what to draw
 vae = VAE()
 vae_history = fit(vae, x_train, elbo_loss, x_test=x_test, epochs=EPOCHS, lr=3e-3, schedule="one-cycle",
-                  desc="VAE 784-400-20")
+                  desc="VAE 784-400-20", watch=watch)
 print("test loss per image after each epoch:", " ".join(f"{value:.1f}" for value in vae_history.test))
 """),
 md(r"""
@@ -308,16 +320,6 @@ def active_units(model, x, threshold=0.01):
 
 def mean_kl(model, x):
     return predict(lambda images: gaussian_kl(*model.encode(images)), x).mean().item()
-
-
-def pixels(model, z):
-    "Decode codes (B, latent) to pixel probabilities, the sigmoid of the decoder's logits."
-    return torch.sigmoid(predict(model.decode, z))
-
-
-def reconstruct(model, x):
-    "Reconstruct images from the means of their codes."
-    return pixels(model, predict(lambda images: model.encode(images)[0], x))
 
 
 collapsed = VAE()
@@ -360,7 +362,7 @@ The course's own architecture is deeper, 784-512-256-20, with the same loss and 
 code(r"""
 deep_vae = VAE(hidden=(512, 256))
 deep_history = fit(deep_vae, x_train, elbo_loss, x_test=x_test, epochs=SHORT, lr=3e-3, schedule="one-cycle",
-                   desc="VAE 784-512-256-20")
+                   desc="VAE 784-512-256-20", watch=watch)
 print(f"784-400-20 after {EPOCHS} epochs: test loss {vae_history.test[-1]:.1f} per image (published after 10: 105.6); "
       f"active units {active_units(vae, x_test)}")
 print(f"784-512-256-20 after {SHORT} epochs: test loss {deep_history.test[-1]:.1f}; "
@@ -464,7 +466,8 @@ def binarised_loss(model, x):
 
 
 binary_vae = VAE()
-fit(binary_vae, x_train, binarised_loss, epochs=EPOCHS, lr=3e-3, schedule="one-cycle", desc="VAE on binarised MNIST")
+fit(binary_vae, x_train, binarised_loss, epochs=EPOCHS, lr=3e-3, schedule="one-cycle", desc="VAE on binarised MNIST",
+    watch=watch)
 with isolated_rng(7):
     binary_test = torch.bernoulli(held_out)  # one fixed binarisation of the test images
 binary_nll = -bound(binary_vae, binary_test, SAMPLE_COUNTS[-1]).mean().item()
@@ -512,7 +515,7 @@ beta_models = {}
 for beta in BETAS:
     beta_models[beta] = VAE()
     fit(beta_models[beta], x_train, beta_loss(beta), epochs=BETA_EPOCHS, lr=3e-3, schedule="one-cycle",
-        desc=f"beta = {beta}")
+        desc=f"beta = {beta}", watch=watch)  # one picture: watch the reconstructions blur as beta grows
 sweep = {beta: (*rate_and_distortion(model, x_test), active_units(model, x_test)) for beta, model in beta_models.items()}
 print(f"{'beta':>5} {'rate (KL)':>10} {'distortion':>11} {'active units':>13}")
 for beta, (rate, distortion, active) in sweep.items():

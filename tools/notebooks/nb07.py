@@ -43,6 +43,7 @@ import aecourse
 from aecourse import data, frechet, plots, priors, twosample
 from aecourse.data import Batches
 from aecourse.exercises import nb07 as exercises
+from aecourse.live import LiveView
 from aecourse.results import Results
 from aecourse.runtime import default_device, isolated_rng, predict
 from aecourse.train import Progress, check_loss, fit
@@ -145,7 +146,8 @@ The networks, and the loop with its three phases. `fit` trains one loss with one
 loop is written out here, with the course's progress bar and its check that every loss stays finite (a NaN or an
 infinity stops training with a message naming the phase). The same function serves every model of this notebook:
 a prior is a function that returns samples (for the label-aware prior of section 5, one per label), and the three
-losses are arguments, so that section 3 can swap in a tutorial's versions.
+losses are arguments, so that section 3 can swap in a tutorial's versions. Like `fit`, it can watch a few test
+images (`watch=x_test[:8]`): their reconstructions beside the reconstruction loss, redrawn while the model trains.
 """),
 code(r"""
 def mlp(sizes, activation=nn.ReLU):
@@ -178,8 +180,8 @@ def reconstruction_loss(logits, x):
 
 
 def train_aae(model, critic, prior, x, epochs, labels=None, lr=1e-3, critic_lr=None, smoothing=0.0, seed=0,
-              losses=None, snapshot=None, desc="AAE"):
-    "Train an adversarial autoencoder; returns the loss of each phase at every step."
+              losses=None, snapshot=None, desc="AAE", watch=None):
+    "Train an adversarial autoencoder; returns the loss of each phase at every step. Like fit, it can watch images."
     reconstruct, discriminate, fool = losses or (reconstruction_loss, discriminator_loss, encoder_loss)
     device = default_device()
     model.to(device)
@@ -191,6 +193,7 @@ def train_aae(model, critic, prior, x, epochs, labels=None, lr=1e-3, critic_lr=N
     batches = Batches(*tensors, batch_size=128, shuffle=True, seed=seed)
     history = {"reconstruction": [], "discriminator": [], "encoder": []}
     progress = Progress(epochs * len(batches), desc)
+    view = None if watch is None else LiveView(watch, desc, show=lambda model, x: torch.sigmoid(model(x))).to(device)
     try:
         for epoch in range(1, epochs + 1):
             model.train()
@@ -220,6 +223,8 @@ def train_aae(model, critic, prior, x, epochs, labels=None, lr=1e-3, critic_lr=N
                 encoder_step.zero_grad(); loss.backward(); encoder_step.step()
                 history["encoder"].append(loss.item())
                 progress.bar.update()
+                if view is not None:  # the reconstruction loss and the watched images, redrawn every few seconds
+                    view.step(model, history["reconstruction"][-1])
             if snapshot is not None:
                 model.eval()
                 snapshot(model)
@@ -229,6 +234,8 @@ def train_aae(model, critic, prior, x, epochs, labels=None, lr=1e-3, critic_lr=N
         progress.finish(f"{desc}: {steps / len(batches):.3g} of {epochs} epochs; mean of the last epoch: "
                         + ", ".join(f"{phase} {sum(values[-len(batches):]) / len(values[-len(batches):]):.3g}"
                                     for phase, values in history.items() if values))
+    if view is not None:
+        view.draw(model)  # the final frame
     return history
 """),
 md(r"""
@@ -281,11 +288,12 @@ tutorial_losses = (
 tutorial, tutorial_failure = Autoencoder(2), "none"
 try:
     train_aae(tutorial, discriminator(2), gaussian_prior, x_2d, EPOCHS_2D, losses=tutorial_losses,
-              desc="tutorial version")
+              desc="tutorial version", watch=x_test[:8])
 except FloatingPointError as error:
     tutorial_failure = str(error)
 fixed = Autoencoder(2)
-fixed_history = train_aae(fixed, discriminator(2), gaussian_prior, x_2d, EPOCHS_2D, desc="AAE, Gaussian prior")
+fixed_history = train_aae(fixed, discriminator(2), gaussian_prior, x_2d, EPOCHS_2D, desc="AAE, Gaussian prior",
+                          watch=x_test[:8])
 
 critique = {}
 for name, model in (("tutorial version", tutorial), ("fixed version", fixed)):
@@ -403,9 +411,10 @@ vae_2d = VAE(2)
 fit(vae_2d, x_2d, vae_loss, epochs=EPOCHS_2D, desc="VAE, 2-D")
 aae = {"Gaussian": fixed, "mixture": Autoencoder(2), "Swiss roll": Autoencoder(2)}
 snapshots = [predict(aae["mixture"].encoder, x_test[:2000])]  # before training, then after every epoch
-train_aae(aae["mixture"], discriminator(2), mixture_prior, x_2d, EPOCHS_2D, desc="AAE, mixture prior",
-          snapshot=lambda model: snapshots.append(predict(model.encoder, x_test[:2000])))
-train_aae(aae["Swiss roll"], discriminator(2), swiss_roll_prior, x_2d, EPOCHS_2D, desc="AAE, Swiss roll prior")
+for name, prior in (("mixture", mixture_prior), ("Swiss roll", swiss_roll_prior)):
+    keep = (lambda model: snapshots.append(predict(model.encoder, x_test[:2000]))) if name == "mixture" else None
+    train_aae(aae[name], discriminator(2), prior, x_2d, EPOCHS_2D, desc=f"AAE, {name} prior", snapshot=keep,
+              watch=x_test[:8])
 """),
 code(r"""
 with isolated_rng(2):
@@ -493,7 +502,7 @@ is their own digit's, and decode along each component.
 code(r"""
 labelled = Autoencoder(2)
 train_aae(labelled, discriminator(2, extra=10), sample_mixture, x_2d, EPOCHS_2D, labels=y_2d,
-          desc="AAE, labels in the prior")
+          desc="AAE, labels in the prior", watch=x_test[:8])
 labelled_codes = predict(labelled.encoder, x_test)
 centres = priors.mixture_centres()
 nearest = torch.cdist(labelled_codes, centres).argmin(1)
@@ -539,7 +548,7 @@ def gaussian_prior_8(n):
 
 
 aae_8 = Autoencoder(8)
-train_aae(aae_8, discriminator(8), gaussian_prior_8, x_train, EPOCHS_8D, desc="AAE, 8-D")
+train_aae(aae_8, discriminator(8), gaussian_prior_8, x_train, EPOCHS_8D, desc="AAE, 8-D", watch=x_test[:8])
 vae_8 = VAE(8)
 fit(vae_8, x_train, vae_loss, epochs=EPOCHS_8D, desc="VAE, 8-D")
 with isolated_rng(3):
@@ -595,7 +604,7 @@ def smooth(values, width=25):
 
 fast_critic = Autoencoder(2)
 fast_history = train_aae(fast_critic, discriminator(2), gaussian_prior, x_2d, EPOCHS_2D, critic_lr=1e-2,
-                         desc="AAE, discriminator 10 x faster")
+                         desc="AAE, discriminator 10 x faster", watch=x_test[:8])
 fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
 for ax, (name, history) in zip(axes, (("healthy: equal learning rates", fixed_history),
                                       ("discriminator learning 10 x faster", fast_history))):
@@ -630,7 +639,7 @@ for name, options in settings.items():
             critic = discriminator(2)
         try:
             train_aae(model, critic, mixture_prior, x_2d, EPOCHS_2D, seed=seed, desc=f"{name}, seed {seed}",
-                      **options)
+                      watch=x_test[:8], **options)
             stability[name, seed] = match(predict(model.encoder, x_test), prior_samples["mixture"])
         except FloatingPointError as error:
             stability[name, seed] = {"failed": str(error)}
