@@ -148,6 +148,19 @@ ERRORS = f"""() => {{
     return errors;
 }}"""
 
+LIVE_PICTURES = f"""() => {{
+    const cells = {PANEL}.content.model.cells, counts = [];
+    for (let i = 0; i < cells.length; i++) {{
+        const cell = cells.get(i), json = cell.toJSON();
+        const source = Array.isArray(json.source) ? json.source.join('') : json.source;
+        if (cell.type !== 'code' || !/watch=(?!None)/.test(source)) continue;
+        const pictures = cell.outputs.toJSON().filter(output => output.data && output.data['image/png']
+            && String(output.data['text/plain']).includes('IPython.core.display.Image'));
+        counts.push([i, pictures.length]);
+    }}
+    return counts;
+}}"""
+
 WIDGET_OUTPUTS = f"""() => {{
     const cells = {PANEL}.content.model.cells;
     let count = 0;
@@ -198,6 +211,10 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 def test_student_version_runs_and_its_widgets_work_in_jupyterlab(lab, page, notebook):
     run_all(page, lab, notebook)
     assert page.evaluate(ERRORS) == []
+
+    # every cell that watches its training shows one live picture, redrawn in place (AECOURSE_LIVE=1 here)
+    live = page.evaluate(LIVE_PICTURES)
+    assert live and all(pictures == 1 for _, pictures in live), f"live pictures per watching cell: {live}"
 
     # every widget the notebook created is rendered, none failed
     expected = page.evaluate(WIDGET_OUTPUTS)
