@@ -28,12 +28,13 @@ INTERVAL = 3.0  # seconds between frames while training
 _cell = {"picture": None}  # the display handle of the running cell's picture, shared by the cell's runs
 
 
-def _in_ipython():
+def _shell():
+    """The running IPython shell, or None outside IPython (then nothing is drawn)."""
     try:
         from IPython import get_ipython
     except ImportError:
-        return False
-    return get_ipython() is not None
+        return None
+    return get_ipython()
 
 
 def _new_cell(*_):
@@ -41,15 +42,10 @@ def _new_cell(*_):
     _cell["picture"] = None
 
 
-def _show(picture, handle):
-    """Show ``picture`` under the running cell: in the cell's one picture, shared by the runs of the cell, or
-    (outside a notebook's cells) in ``handle``'s place. Returns the handle to update next time."""
-    from IPython import get_ipython
+def _show(shell, picture):
+    """Show ``picture`` under the running cell, in the cell's one picture: the runs of a cell share it."""
     from IPython.display import display
 
-    shell = get_ipython()
-    if shell is None:
-        return display(picture, display_id=True) if handle is None else (handle.update(picture) or handle)
     if not getattr(shell, "_aecourse_live", False):
         shell.events.register("pre_run_cell", _new_cell)
         shell._aecourse_live = True
@@ -57,7 +53,6 @@ def _show(picture, handle):
         _cell["picture"] = display(picture, display_id=True)
     else:
         _cell["picture"].update(picture)
-    return _cell["picture"]
 
 
 def _live_updates_wanted():
@@ -135,7 +130,6 @@ class LiveView:
         self.show = show or first_output
         self.interval = INTERVAL if interval is None else interval
         self.live = _live_updates_wanted()
-        self.handle = None
         self.start(title)
 
     def start(self, title):
@@ -177,11 +171,12 @@ class LiveView:
         return self.train[-1][0] if self.train else len(self.losses)
 
     def draw(self, model):
-        """Draw the current frame under the cell (replacing the previous one)."""
-        if _in_ipython():
+        """Draw the current frame under the running cell (replacing the cell's previous one)."""
+        shell = _shell()
+        if shell is not None:
             from IPython.display import Image
 
-            self.handle = _show(Image(self.png(self.output(model))), self.handle)
+            _show(shell, Image(self.png(self.output(model))))
         self.last = time.monotonic()  # the next frame waits a full interval after this one was drawn
 
     def png(self, outputs):

@@ -20,13 +20,36 @@ class FakeDisplay:
         self.frames.append(picture.data)
 
 
+class FakeShell:
+    """Stands in for IPython's shell: keeps the pre_run_cell callbacks so a test can start a new cell."""
+
+    def __init__(self):
+        self.callbacks = []
+        self.events = self
+
+    def register(self, event, callback):
+        assert event == "pre_run_cell"
+        self.callbacks.append(callback)
+
+    def new_cell(self):
+        for callback in self.callbacks:
+            callback(None)
+
+
 @pytest.fixture
-def shown(monkeypatch):
+def shell(monkeypatch):
+    fake = FakeShell()
+    monkeypatch.setattr(live, "_shell", lambda: fake)
+    live._new_cell()  # no picture left over from another test
+    return fake
+
+
+@pytest.fixture
+def shown(monkeypatch, shell):
     import IPython.display
 
     fake = FakeDisplay()
     monkeypatch.setattr(IPython.display, "display", fake)
-    monkeypatch.setattr(live, "_in_ipython", lambda: True)
     return fake
 
 
@@ -92,22 +115,6 @@ def test_a_bad_setting_is_named(monkeypatch):
         live.LiveView(images(2), "x")
 
 
-class FakeShell:
-    """Stands in for IPython's shell: keeps the pre_run_cell callbacks so a test can start a new cell."""
-
-    def __init__(self):
-        self.callbacks = []
-        self.events = self
-
-    def register(self, event, callback):
-        assert event == "pre_run_cell"
-        self.callbacks.append(callback)
-
-    def new_cell(self):
-        for callback in self.callbacks:
-            callback(None)
-
-
 class Counting(FakeDisplay):
     """A display that also counts the pictures created (display calls), not only the frames."""
 
@@ -120,14 +127,11 @@ class Counting(FakeDisplay):
         return super().__call__(picture, display_id)
 
 
-def test_the_runs_of_one_cell_share_one_picture_and_a_new_cell_gets_its_own(monkeypatch):
-    import IPython
+def test_the_runs_of_one_cell_share_one_picture_and_a_new_cell_gets_its_own(shell, monkeypatch):
     import IPython.display
 
-    shell, fake = FakeShell(), Counting()
-    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    fake = Counting()
     monkeypatch.setattr(IPython.display, "display", fake)
-    monkeypatch.setattr(live, "_in_ipython", lambda: True)
     monkeypatch.setenv("AECOURSE_LIVE", "0")
     x, loss = images(), lambda m, b: (m(b) - b).pow(2).mean()
     shell.new_cell()
