@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from skimage import restoration
 
+from . import instant
+
 
 def _check(x):
     if not isinstance(x, torch.Tensor) or x.ndim != 4 or x.shape[1] != 1:
@@ -154,6 +156,9 @@ def tune(noisy, clean, score, methods=None):
 
     Returns:
         ``{method: Tuned}``, in the order of ``methods``.
+
+    With ``AECOURSE_INSTANT=1`` the same images, score and settings give the stored choice
+    (:mod:`aecourse.instant`).
     """
     _check(noisy)
     if noisy.shape != clean.shape:
@@ -162,10 +167,19 @@ def tune(noisy, clean, score, methods=None):
     unknown = [m for m in methods if m not in CANDIDATES]
     if unknown:
         raise ValueError(f"Unknown denoiser {unknown}: choose from {', '.join(CANDIDATES)}.")
-    tuned = {}
-    for method in methods:
-        function, name, values = CANDIDATES[method]
-        results = {value: score(function(noisy, **{name: value}).clamp(0, 1), clean).mean().item() for value in values}
-        best = max(results, key=results.get)
-        tuned[method] = Tuned(method, (name, best), results[best])
-    return tuned
+
+    def choose():
+        chosen = {}
+        for method in methods:
+            function, name, values = CANDIDATES[method]
+            results = {value: score(function(noisy, **{name: value}).clamp(0, 1), clean).mean().item()
+                       for value in values}
+            best = max(results, key=results.get)
+            chosen[method] = [name, best, results[best]]
+        return chosen
+
+    grids = {method: CANDIDATES[method][1:] for method in methods}
+    chosen = instant.remember("filters.tune", (noisy, clean, grids), choose,  # kept in instant mode
+                              code=[score, *(CANDIDATES[method][0] for method in methods)])
+    return {method: Tuned(method, (name, value), validation_score)
+            for method, (name, value, validation_score) in chosen.items()}

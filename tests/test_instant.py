@@ -169,3 +169,24 @@ def test_logistic_pca_fits_and_codes_are_kept_too(cache, monkeypatch):
         monkeypatch.setenv("AECOURSE_CACHE_DIR", str(cache))
     changed = LogisticPCA(n_components=4, method="projection", max_iter=3, random_state=0).fit(X2)
     assert changed.components_.shape == (4, 784)  # another setting: fitted anew
+
+
+
+def test_tuning_the_filters_is_kept_too(cache):
+    import json
+
+    from aecourse import filters
+    from aecourse.metrics import psnr
+
+    clean = X[:20]
+    noisy = (clean + 0.3 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(1))).clamp(0, 1)
+    first = filters.tune(noisy, clean, psnr, methods=["Gaussian blur", "median"])
+    [record] = cache.glob("*.json")
+    stored = json.loads(record.read_text())
+    stored["median"][2] = 99.0  # mark the stored choice: a second tuning must return it, not compute anew
+    record.write_text(json.dumps(stored))
+    again = filters.tune(noisy, clean, psnr, methods=["Gaussian blur", "median"])
+    assert again["Gaussian blur"] == first["Gaussian blur"] and again["median"].validation_score == 99.0
+    assert again["median"].setting == first["median"].setting
+    filters.tune(noisy[:10], clean[:10], psnr, methods=["Gaussian blur", "median"])  # other images: tuned anew
+    assert len(list(cache.glob("*.json"))) == 2
