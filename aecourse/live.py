@@ -12,10 +12,10 @@ For a model whose input is not its target, or whose output is not the picture, p
     fit(denoiser, ..., watch=LiveView(clean[:6], inputs=noisy[:6]))          # input, target, output
     fit(vae, ..., watch=LiveView(x_test[:8], show=lambda model, x: torch.sigmoid(model(x)[0])))
 
-Drawing costs time (0.1 to 0.4 s a frame on a laptop CPU) and never draws from PyTorch's random
-number generators, so watching a run changes none of the numbers that follow it. Runs nobody watches, the tests and
-``make execute``, set ``AECOURSE_LIVE=0``: they draw the final frame only, so the live
-updates cost them nothing. Outside IPython nothing is drawn.
+Drawing costs time (0.1 to 0.4 s a frame on a laptop CPU) and leaves PyTorch's random numbers
+(CPU and CUDA) where they were, so watching a run changes none of the numbers that follow it.
+Runs nobody watches, the tests and ``make execute``, set ``AECOURSE_LIVE=0``: they draw the
+final frame only, so the live updates cost them nothing. Outside IPython nothing is drawn.
 """
 import io
 import os
@@ -69,7 +69,7 @@ def first_output(model, inputs):
 
 
 def reconstruct(model, inputs, show=first_output, shape=None):
-    """``show(model, inputs)`` in evaluation mode, without gradients and without touching PyTorch's random state.
+    """``show(model, inputs)`` in evaluation mode, without gradients, PyTorch's random state (CPU, CUDA) kept.
 
     Args:
         model: the model being trained; its training mode is restored afterwards.
@@ -83,10 +83,9 @@ def reconstruct(model, inputs, show=first_output, shape=None):
     shape = tuple(inputs.shape) if shape is None else tuple(shape)
     was_training = model.training
     model.eval()
-    device = inputs.device
-    devices, device_type = ([], "cuda") if device.type == "cpu" else ([device], device.type)
+    devices = [inputs.device] if inputs.device.type == "cuda" else []  # the CPU's generator is always kept
     try:  # a model that samples (a VAE) must not move the random numbers of the cells that follow
-        with torch.no_grad(), torch.random.fork_rng(devices=devices, device_type=device_type):
+        with torch.no_grad(), torch.random.fork_rng(devices=devices):
             out = show(model, inputs)
     finally:
         model.train(was_training)
