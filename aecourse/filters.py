@@ -61,12 +61,20 @@ def masked_fill(x, size=3):
     return torch.where(present.bool(), x, total / count.clamp(min=1))
 
 
-def _per_image(denoise, x):
-    """Apply ``denoise`` (a 2-D float64 array to an array of the same shape) to every image of ``x``."""
+def _per_image(denoise, x, threads=False):
+    """Apply ``denoise`` (a 2-D float64 array to an array of the same shape) to every image of ``x``.
+
+    ``threads=True`` spreads the images over a thread pool, for a ``denoise`` that releases Python's GIL
+    (compiled loops: non-local means, twice as fast on 2 cores); for one built of many small NumPy steps
+    (total variation, wavelets) threads only contend for the GIL, and one thread is 2-3 times faster.
+    """
     _check(x)
     images = x.detach().cpu().double().numpy()[:, 0]
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # scikit-image releases the GIL in its loops
-        out = np.stack(list(pool.map(denoise, images, chunksize=64)))
+    if threads:
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            out = np.stack(list(pool.map(denoise, images, chunksize=64)))
+    else:
+        out = np.stack([denoise(image) for image in images])
     return torch.from_numpy(out).to(x.device, x.dtype)[:, None]
 
 
@@ -82,7 +90,7 @@ def nl_means(x, h, patch_size=3, patch_distance=5):
     if not h > 0:
         raise ValueError(f"h must be positive, got {h!r}.")
     return _per_image(lambda image: restoration.denoise_nl_means(
-        image, h=h, patch_size=patch_size, patch_distance=patch_distance, fast_mode=True), x)
+        image, h=h, patch_size=patch_size, patch_distance=patch_distance, fast_mode=True), x, threads=True)
 
 
 def total_variation(x, weight):
