@@ -323,7 +323,7 @@ def mean_kl(model, x):
 
 
 collapsed = VAE()
-fit(collapsed, x_train, mean_pixel_loss, epochs=SHORT, desc="VAE, mean over pixels")
+fit(collapsed, x_train, mean_pixel_loss, epochs=SHORT, desc="VAE, mean over pixels", watch=watch)
 with isolated_rng(4):
     prior_codes = torch.randn(10, LATENT)
 plots.image_rows({"test digits": x_test[:10], "correct loss": reconstruct(vae, x_test[:10]),
@@ -563,9 +563,9 @@ samples from the prior look like.
 """),
 code(r"""
 vae_2d = VAE(latent=2)
-fit(vae_2d, x_train, elbo_loss, epochs=SHORT, lr=3e-3, schedule="one-cycle", desc="VAE, 2-D code")
+fit(vae_2d, x_train, elbo_loss, epochs=SHORT, lr=3e-3, schedule="one-cycle", desc="VAE, 2-D code", watch=watch)
 autoencoder_2d = MLPAutoencoder((784, 400, 2))
-fit(autoencoder_2d, x_train, squared_error, epochs=SHORT, desc="autoencoder, 2-D code")
+fit(autoencoder_2d, x_train, squared_error, epochs=SHORT, desc="autoencoder, 2-D code", watch=x_test[:8])
 
 codes_2d = {"autoencoder": predict(autoencoder_2d.encoder, x_test), "VAE": predict(lambda x: vae_2d.encode(x)[0], x_test)}
 fig, axes = plt.subplots(1, 2, figsize=(12, 5))

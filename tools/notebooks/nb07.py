@@ -179,6 +179,11 @@ def reconstruction_loss(logits, x):
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1).mean()
 
 
+def pixels(model, x):
+    "What a live view draws: the sigmoid of the decoder's logits (a VAE, section 4, decodes its code's mean)."
+    return torch.sigmoid(model.decoder(model.mean(x) if hasattr(model, "mean") else model.encoder(x)))
+
+
 def train_aae(model, critic, prior, x, epochs, labels=None, lr=1e-3, critic_lr=None, smoothing=0.0, seed=0,
               losses=None, snapshot=None, desc="AAE", watch=None):
     "Train an adversarial autoencoder; returns the loss of each phase at every step. Like fit, it can watch images."
@@ -193,7 +198,7 @@ def train_aae(model, critic, prior, x, epochs, labels=None, lr=1e-3, critic_lr=N
     batches = Batches(*tensors, batch_size=128, shuffle=True, seed=seed)
     history = {"reconstruction": [], "discriminator": [], "encoder": []}
     progress = Progress(epochs * len(batches), desc)
-    view = None if watch is None else LiveView(watch, desc, show=lambda model, x: torch.sigmoid(model(x))).to(device)
+    view = None if watch is None else LiveView(watch, desc, show=pixels).to(device)
     try:
         for epoch in range(1, epochs + 1):
             model.train()
@@ -405,10 +410,12 @@ def vae_loss(model, x):  # notebook 06: reconstruction summed over pixels + KL s
     return reconstruction_loss(logits, x) - 0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1).mean()
 
 
+watch = LiveView(x_test[:8], show=pixels)  # the models return logits (and the VAE samples): say what to draw
 plain = Autoencoder(2)
-fit(plain, x_2d, lambda model, x: reconstruction_loss(model(x), x), epochs=EPOCHS_2D, desc="autoencoder, 2-D")
+fit(plain, x_2d, lambda model, x: reconstruction_loss(model(x), x), epochs=EPOCHS_2D, desc="autoencoder, 2-D",
+    watch=watch)
 vae_2d = VAE(2)
-fit(vae_2d, x_2d, vae_loss, epochs=EPOCHS_2D, desc="VAE, 2-D")
+fit(vae_2d, x_2d, vae_loss, epochs=EPOCHS_2D, desc="VAE, 2-D", watch=watch)
 aae = {"Gaussian": fixed, "mixture": Autoencoder(2), "Swiss roll": Autoencoder(2)}
 snapshots = [predict(aae["mixture"].encoder, x_test[:2000])]  # before training, then after every epoch
 for name, prior in (("mixture", mixture_prior), ("Swiss roll", swiss_roll_prior)):
@@ -550,7 +557,7 @@ def gaussian_prior_8(n):
 aae_8 = Autoencoder(8)
 train_aae(aae_8, discriminator(8), gaussian_prior_8, x_train, EPOCHS_8D, desc="AAE, 8-D", watch=x_test[:8])
 vae_8 = VAE(8)
-fit(vae_8, x_train, vae_loss, epochs=EPOCHS_8D, desc="VAE, 8-D")
+fit(vae_8, x_train, vae_loss, epochs=EPOCHS_8D, desc="VAE, 8-D", watch=watch)
 with isolated_rng(3):
     prior_codes = torch.randn(FD_IMAGES, 8)
 samples = {"AAE": torch.sigmoid(predict(aae_8.decoder, prior_codes)),
