@@ -68,35 +68,6 @@ def first_output(model, inputs):
     return out[0] if isinstance(out, (tuple, list)) else out
 
 
-def reconstruct(model, inputs, show=first_output, shape=None):
-    """``show(model, inputs)`` in evaluation mode, without gradients, PyTorch's random state (CPU, CUDA) kept.
-
-    Args:
-        model: the model being trained; its training mode is restored afterwards.
-        inputs: what the model is given, (n, C, H, W).
-        show: ``show(model, inputs) -> images``, the pictures to draw, values in [0, 1].
-        shape: the shape the pictures must have (default: that of ``inputs``).
-
-    Returns:
-        The pictures, a tensor shaped ``shape``.
-    """
-    shape = tuple(inputs.shape) if shape is None else tuple(shape)
-    was_training = model.training
-    model.eval()
-    devices = [inputs.device] if inputs.device.type == "cuda" else []  # the CPU's generator is always kept
-    try:  # a model that samples (a VAE) must not move the random numbers of the cells that follow
-        with torch.no_grad(), torch.random.fork_rng(devices=devices):
-            out = show(model, inputs)
-    finally:
-        model.train(was_training)
-    if not isinstance(out, torch.Tensor) or tuple(out.shape) != shape:
-        raise ValueError(f"watch= shows reconstructions, so the model must return images shaped like its input "
-                         f"{shape}; it returned {tuple(getattr(out, 'shape', ())) or type(out).__name__}. "
-                         "Leave out watch= for models that do not reconstruct their input, or give "
-                         "LiveView(images, show=...) a function that turns the model's output into images.")
-    return out
-
-
 class LiveView:
     """Loss curve and a model's outputs for a few images, redrawn at most every ``interval`` seconds.
 
@@ -113,10 +84,8 @@ class LiveView:
     """
 
     def __init__(self, images, title="training", *, inputs=None, show=None, interval=None):
-        def valid(x):
-            return isinstance(x, torch.Tensor) and x.dim() == 4 and x.shape[1] in (1, 3) and 1 <= len(x) <= 12
-
-        if not valid(images):
+        if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[1] not in (1, 3) \
+                or not 1 <= len(images) <= 12:
             raise ValueError(f"watch= takes 1 to 12 images shaped (n, 1 or 3, H, W), got "
                              f"{tuple(getattr(images, 'shape', ())) or type(images).__name__}.")
         if inputs is not None and not (isinstance(inputs, torch.Tensor) and inputs.shape == images.shape):
@@ -145,9 +114,24 @@ class LiveView:
         return self
 
     def output(self, model):
-        """The pictures of the model's current output for the watched inputs."""
+        """``show(model, inputs)``, the pictures of the model's current output: computed in evaluation mode,
+        without gradients, and with PyTorch's random state (CPU, CUDA) kept; shaped like ``images``."""
         inputs = self.images if self.inputs is None else self.inputs
-        return reconstruct(model, inputs, self.show, self.images.shape)
+        was_training = model.training
+        model.eval()
+        devices = [inputs.device] if inputs.device.type == "cuda" else []  # the CPU's generator is always kept
+        try:  # a model that samples (a VAE) must not move the random numbers of the cells that follow
+            with torch.no_grad(), torch.random.fork_rng(devices=devices):
+                out = self.show(model, inputs)
+        finally:
+            model.train(was_training)
+        if not isinstance(out, torch.Tensor) or out.shape != self.images.shape:
+            raise ValueError(f"watch= shows reconstructions, so the model must return images shaped like its input "
+                             f"{tuple(self.images.shape)}; it returned "
+                             f"{tuple(getattr(out, 'shape', ())) or type(out).__name__}. "
+                             "Leave out watch= for models that do not reconstruct their input, or give "
+                             "LiveView(images, show=...) a function that turns the model's output into images.")
+        return out
 
     def step(self, model, loss):
         """Record one optimisation step's loss; redraw if the interval has passed (and someone watches)."""

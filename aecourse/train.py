@@ -154,7 +154,7 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     model.to(device)
     train_set = tuple(t.to(device) for t in train_set)
     test_set = tuple(t.to(device) for t in test_set) if test_set is not None else None
-    view = watch if isinstance(watch, LiveView) else LiveView(watch) if watch is not None else None
+    view = LiveView(watch) if watch is not None and not isinstance(watch, LiveView) else watch
     if view is not None:
         view.to(device).start(desc)
         view.output(model)  # a model that cannot be watched fails now, not after an epoch
