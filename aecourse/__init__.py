@@ -4,12 +4,14 @@ The notebooks write the ideas (encoders, decoders, losses); this package holds
 the plumbing: run profiles, bundled data, one training loop, metrics, baselines,
 plots, widgets, results tables and exercise checks.
 """
+from importlib.metadata import version
+
 import torch
 
 from .profile import get_profile
 from .runtime import default_device, seed_everything
 
-__version__ = "0.2.0"
+__version__ = version("aecourse")  # one place: pyproject.toml
 
 
 def setup(seed=0, graded=False):
@@ -22,7 +24,7 @@ def setup(seed=0, graded=False):
         graded: True in a graded release (set by ``python -m aecourse.grading release``):
             the exercise checks then never show solutions.
     """
-    from .exercises.core import set_graded
+    from .exercises.outcome import set_graded
 
     seed_everything(seed)
     set_graded(graded)

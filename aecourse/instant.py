@@ -26,11 +26,11 @@ import sys
 import sysconfig
 import types
 import warnings
+from importlib.metadata import version
 from pathlib import Path
 
 import torch
 
-from . import __version__
 from .profile import get_profile
 
 ENV_VAR, CACHE_VAR = "AECOURSE_INSTANT", "AECOURSE_CACHE_DIR"
@@ -168,7 +168,7 @@ def key(model, train_set, test_set, loss, settings):
     """The cache key of a training run (hex): see the module's docstring for what it covers."""
     fingerprint = _Fingerprint()
     for part in (model, train_set, test_set, loss, settings, torch.get_rng_state(),  # the model with its weights
-                 get_profile().name, __version__, torch.__version__):
+                 get_profile().name, version("aecourse"), torch.__version__):
         fingerprint.add(part)
     return fingerprint.digest()
 
@@ -185,7 +185,7 @@ def remember(name, inputs, compute, code=()):
     if not enabled():
         return compute()
     fingerprint = _Fingerprint()
-    for part in (name, inputs, list(code), __version__, torch.__version__):
+    for part in (name, inputs, list(code), version("aecourse"), torch.__version__):
         fingerprint.add(part)
     tensors_file, record = _files(fingerprint.digest())
     if tensors_file.exists() and record.exists():
@@ -217,28 +217,30 @@ def _write(path, write):
 
 
 def load(path_key, model, device):
-    """The cached history for ``path_key``, with the weights and random state restored; None on a miss."""
-    from .train import History
+    """Restore a cached run into ``model`` (its weights, and the random state training left behind).
 
+    Returns:
+        The run's record, ``{"train", "test", "seconds", "epochs", "trained"}`` (loss curves, seconds, epochs
+        planned, when it was trained), or None on a miss or a file that cannot be read.
+    """
     weights, record = _files(path_key)
     if not (weights.exists() and record.exists()):
         return None
     try:
         tensors = torch.load(weights, map_location="cpu", weights_only=True)
         info = json.loads(record.read_text(encoding="utf-8"))
+        fields = {name: info[name] for name in ("train", "test", "seconds", "epochs", "trained")}
         state = {name[len("model."):]: t for name, t in tensors.items() if name.startswith("model.")}
         model.load_state_dict(state)
         torch.set_rng_state(tensors["rng.cpu"])
         if "rng.cuda" in tensors and torch.cuda.is_available():
             torch.cuda.set_rng_state(tensors["rng.cuda"])
         model.to(device)
-        history = History(train=info["train"], test=info["test"], seconds=info["seconds"], epochs=info["epochs"])
     except Exception as error:  # a damaged, truncated or foreign file: never trust it
         warnings.warn(f"instant mode: the cached run {weights.name} cannot be read ({type(error).__name__}); "
                       "training anew.", stacklevel=3)
         return None
-    history.cached = info["trained"]
-    return history
+    return fields
 
 
 def save(path_key, model, history):

@@ -162,8 +162,10 @@ def fit(model, x_train, loss, *, x_test=None, epochs=10, batch_size=128, lr=1e-3
     settings = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
                 "schedule": schedule, "seed": seed, "device": device.type, "optimizer": _describe(optimizer)}
     cache_key = _cache_key(model, train_set, test_set, loss, settings, desc, after_epoch)
-    history = instant.load(cache_key, model, device) if cache_key is not None else None
-    if history is not None:
+    record = instant.load(cache_key, model, device) if cache_key is not None else None
+    if record is not None:
+        history = History(train=record["train"], test=record["test"], seconds=record["seconds"],
+                          epochs=record["epochs"], cached=record["trained"])
         model.eval()
         print(f"{desc}: {history} (loaded from the instant-mode cache: trained on {history.cached} "
               f"in {history.seconds:.1f} s)")

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from aecourse.grading import anatomy
+from aecourse.course import anatomy
 from aecourse.paths import course_root
 
 REPO = course_root()

@@ -10,7 +10,8 @@ import torch
 from aecourse.exercises import (CORRECT, INCORRECT, NOT_ATTEMPTED, Case, Exercise, Fallback, nb01,
                                 run_with_time_limit)
 from aecourse.exercises.guard import _package_functions
-from aecourse.grading import anatomy, notebooks_dir
+from aecourse.course import anatomy
+from aecourse.grading import notebooks_dir
 
 
 def not_attempted(*args):

@@ -18,7 +18,8 @@ import shutil
 import nbformat
 import pytest
 
-from aecourse.grading import anatomy, grade, nbgrader, release
+from aecourse.course import anatomy
+from aecourse.grading import grade, nbgrader, release
 from aecourse.paths import course_root
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,9 @@ import sys
 import nbformat
 import pytest
 
-from aecourse.grading import anatomy
-from aecourse.grading.__main__ import POINTS_BEGIN, POINTS_END, updated
-from aecourse.grading.lint import lint, lint_notebook
+from aecourse.course import anatomy
+from aecourse.course.__main__ import POINTS_BEGIN, POINTS_END, updated
+from aecourse.course.lint import lint, lint_notebook
 from aecourse.paths import course_root
 
 ROOT = course_root()
@@ -20,12 +20,12 @@ def test_every_notebook_follows_the_conventions():
 
 
 def test_the_command_line_reports_and_fails(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "aecourse.grading", "lint", str(ROOT / "notebooks")],
+    done = subprocess.run([sys.executable, "-m", "aecourse.course", "lint", str(ROOT / "notebooks")],
                           capture_output=True, text=True)
     assert done.returncode == 0 and "follow the conventions" in done.stdout
     broken = tmp_path / "05_broken.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("no title")]), broken)
-    done = subprocess.run([sys.executable, "-m", "aecourse.grading", "lint", str(broken)],
+    done = subprocess.run([sys.executable, "-m", "aecourse.course", "lint", str(broken)],
                           capture_output=True, text=True)
     assert done.returncode == 1 and f"{broken}: [title]" in done.stdout and "[exercises]" in done.stdout
 
@@ -132,7 +132,7 @@ BREAKS = [
 
 
 def test_slide_types_follow_one_rule_and_an_authors_choice_is_kept():
-    from aecourse.grading import slides
+    from aecourse.course import slides
 
     cells = [nbformat.v4.new_markdown_cell("# 01 · Title"),
              nbformat.v4.new_code_cell("profile = aecourse.setup(seed=0)"),
@@ -165,4 +165,4 @@ def test_points_come_from_the_notebooks_and_the_docs_tables_are_in_sync():
     for doc in ("README.md", "docs/INSTRUCTORS.md"):
         text = (ROOT / doc).read_text(encoding="utf-8")
         assert POINTS_BEGIN in text and POINTS_END in text, doc
-        assert updated(text, table, doc) == text, f"run: python -m aecourse.grading points notebooks/ --update {doc}"
+        assert updated(text, table, doc) == text, f"run: python -m aecourse.course points notebooks/ --update {doc}"

@@ -4,8 +4,9 @@ import shutil
 import nbformat
 import pytest
 
-from aecourse.grading import GradingError, workspace
-from aecourse.grading.__main__ import main
+from aecourse.course import workspace
+from aecourse.grading import GradingError
+from aecourse.course.__main__ import main
 from aecourse.paths import course_root
 
 pytestmark = pytest.mark.slow  # nbgrader releases the notebooks

@@ -1,7 +1,8 @@
-"""Auto-checked exercises: the mechanism (:mod:`.core`), its vocabulary (:mod:`.expect`) and one module per notebook."""
-from .core import (CORRECT, INCORRECT, NOT_ATTEMPTED, Case, Exercise, Fallback, Result, run_with_time_limit,
-                   solutions_shown)
+"""Auto-checked exercises: the mechanism (:mod:`.core`), its outcomes (:mod:`.outcome`), its vocabulary
+(:mod:`.expect`) and one module per notebook."""
+from .core import Case, Exercise, run_with_time_limit
 from .expect import Mistake
+from .outcome import CORRECT, INCORRECT, NOT_ATTEMPTED, Fallback, Result, solutions_shown
 
 __all__ = ["CORRECT", "INCORRECT", "NOT_ATTEMPTED", "Case", "Exercise", "Fallback", "Mistake", "Result",
            "run_with_time_limit", "solutions_shown"]

@@ -12,7 +12,7 @@ import html
 
 import ipywidgets as widgets
 
-from .core import CORRECT, INCORRECT, NOT_ATTEMPTED, Fallback, solutions_shown
+from .outcome import CORRECT, INCORRECT, NOT_ATTEMPTED, Fallback, solutions_shown
 
 _COLOURS = {CORRECT: "#1a7f37", INCORRECT: "#cf222e", NOT_ATTEMPTED: "#6e7781"}
 

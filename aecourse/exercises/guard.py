@@ -15,17 +15,17 @@ import threading
 import types
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
-import aecourse
-
-_NOT_IMPLEMENTATIONS = ("aecourse.exercises", "aecourse.grading")  # where same-named functions are not the answer
+_PACKAGE, _PACKAGE_PATH = __name__.split(".")[0], str(Path(__file__).resolve().parents[1])
+_NOT_IMPLEMENTATIONS = ("aecourse.exercises", "aecourse.course", "aecourse.grading")  # where same-named functions are not the answer
 
 
 @lru_cache(maxsize=None)
 def _package_functions():
     """``{name: [(dotted name, function)]}`` of every function defined in the package's implementation modules."""
     found = {}
-    for module_info in pkgutil.walk_packages(aecourse.__path__, prefix="aecourse."):
+    for module_info in pkgutil.walk_packages([_PACKAGE_PATH], prefix=f"{_PACKAGE}."):
         if module_info.name.startswith(_NOT_IMPLEMENTATIONS) or module_info.name.endswith("__main__"):
             continue
         module = importlib.import_module(module_info.name)

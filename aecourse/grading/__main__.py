@@ -1,66 +1,15 @@
-"""Command line: ``python -m aecourse.grading {release,grade,lint,points,slides,workspace}`` (see :mod:`aecourse.grading`)."""
+"""Command line: ``python -m aecourse.grading {release,grade}`` (see :mod:`aecourse.grading`)."""
 import argparse
 import sys
 from pathlib import Path
 
 from ..paths import CourseFolderNotFound, course_root
-from . import anatomy, slides, workspace
-from .lint import RULES, lint
 from .pipeline import GradingError, grade, release
-
-POINTS_BEGIN = "<!-- points table: begin (python -m aecourse.grading points notebooks/ --update FILE) -->"
-POINTS_END = "<!-- points table: end -->"
-
-
-def updated(text, table, path):
-    """``text`` with the points table between the markers replaced by ``table``."""
-    if POINTS_BEGIN not in text or POINTS_END not in text:
-        raise ValueError(f"{path} has no points-table markers; add the lines\n{POINTS_BEGIN}\n{POINTS_END}")
-    head, rest = text.split(POINTS_BEGIN, 1)
-    return f"{head}{POINTS_BEGIN}\n{table}\n{POINTS_END}{rest.split(POINTS_END, 1)[1]}"
-
-
-def workspace_command(args):
-    """``workspace``: add missing notebooks, or reset one after asking; returns the exit status."""
-    folder = Path(args.dir) if args.dir else workspace.workspace_dir()
-    if args.reset:
-        name = workspace.find(args.reset)
-        if (folder / name).exists() and not args.yes:
-            answer = input(f"Replace {folder / name} with a fresh copy? Your answers in it are moved to "
-                           f"{folder / '.replaced'}/. [y/N] ") if sys.stdin.isatty() else ""
-            if answer.strip().lower() not in ("y", "yes"):
-                why = "" if sys.stdin.isatty() else " (Not asked: no terminal; add --yes, or YES=1 to make reset.)"
-                print("Nothing changed." + why)
-                return 1
-        path, kept = workspace.reset(args.reset, folder)
-        print(f"fresh copy: {path}" + (f"; your previous version: {kept}" if kept else ""))
-        return 0
-    added, kept = workspace.update(folder)
-    for name in added:
-        print(f"added {folder / name}")
-    print(f"workspace {folder}: {len(added)} notebooks added, {len(kept)} of yours kept as they are")
-    return 0
-
-
-def slides_command(args):
-    """``slides``: split cells at headings and propose slide types where cells have none (written with --write)."""
-    for notebook_path in anatomy.notebook_paths(args.paths):
-        notebook = anatomy.read(notebook_path)
-        before = len(notebook.cells)
-        notebook.cells = slides.split_at_headings(notebook.cells)
-        split, changed = len(notebook.cells) - before, slides.propose(notebook)
-        if (split or changed) and args.write:
-            import nbformat
-
-            nbformat.write(notebook, str(notebook_path))
-        verb = "" if args.write else "would have "
-        print(f"{notebook_path}: {verb}split {split} cells at headings, {verb}given {changed} cells a slide type")
-    return 0
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m aecourse.grading",
-                                     description="Graded exercises: nbgrader releases, autograding, conventions.")
+                                     description="Graded exercises with nbgrader: releases and autograding.")
     commands = parser.add_subparsers(dest="command", required=True)
     release_parser = commands.add_parser("release", help="generate the student version of every notebook")
     release_parser.add_argument("--to", help="folder for the student notebooks (default build/student)")
@@ -69,37 +18,9 @@ def main(argv=None):
     grade_parser = commands.add_parser("grade", help="autograde a folder of submissions")
     grade_parser.add_argument("submissions", help="folder with one subfolder of notebooks per student")
     grade_parser.add_argument("--out", help="folder for grades.csv and feedback (default build/grades)")
-    lint_parser = commands.add_parser("lint", help="check that notebooks follow the course's conventions",
-                                      epilog="rules: " + "; ".join(f"{k}: {v}" for k, v in RULES.items()))
-    lint_parser.add_argument("paths", nargs="+", help="notebooks, or folders of notebooks")
-    points_parser = commands.add_parser("points", help="the points of every notebook, as a Markdown table")
-    points_parser.add_argument("notebooks", help="folder of notebooks")
-    points_parser.add_argument("--update", nargs="+", metavar="FILE", help="rewrite the table in these files")
-    slides_parser = commands.add_parser("slides", help="propose slide types for cells that have none")
-    slides_parser.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
-    slides_parser.add_argument("--write", action="store_true", help="write the proposed types into the notebooks")
-    workspace_parser = commands.add_parser("workspace", help="make or update the learner's workspace (make lab)")
-    workspace_parser.add_argument("--reset", metavar="NN", help="replace notebook NN with a fresh copy, after asking")
-    workspace_parser.add_argument("--yes", action="store_true", help="with --reset: do not ask")
-    workspace_parser.add_argument("--dir", help="the workspace folder (default workspace/ in the course folder)")
     args = parser.parse_args(argv)
     try:
-        if args.command == "lint":
-            problems = lint(args.paths)
-            print("\n".join(problems) if problems else "All notebooks follow the conventions.")
-            sys.exit(1 if problems else 0)
-        if args.command == "workspace":
-            sys.exit(workspace_command(args))
-        if args.command == "slides":
-            sys.exit(slides_command(args))
-        if args.command == "points":
-            table = anatomy.points_table(args.notebooks)
-            for path in map(Path, args.update or []):
-                path.write_text(updated(path.read_text(encoding="utf-8"), table, path), encoding="utf-8")
-                print(f"updated the points table in {path}")
-            if not args.update:
-                print(table)
-        elif args.command == "release":
+        if args.command == "release":
             to = args.to or course_root() / "build" / "student"
             for path in release(student_dir=to, graded=not args.self_study):
                 print(f"released {path}")

@@ -16,6 +16,7 @@ bottom in the fast ``test`` profile unless ``AECOURSE_PROFILE`` says otherwise.
 """
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,7 +25,8 @@ from pathlib import Path
 import nbformat
 
 from ..paths import course_root
-from .anatomy import SETUP_CALL, source
+
+SETUP_CALL = re.compile(r"aecourse\.setup\(([^)]*)\)")  # the first code cell's call; a graded release marks it
 
 
 class GradingError(RuntimeError):
@@ -49,10 +51,9 @@ def assignments(notebooks=None):
 def mark_graded(notebook):
     """Add ``graded=True`` to the notebook's ``aecourse.setup(...)`` call; return the notebook."""
     for cell in notebook.cells:
-        text = source(cell)
-        if cell.cell_type == "code" and SETUP_CALL.search(text):
+        if cell.cell_type == "code" and SETUP_CALL.search(cell.source):
             cell.source = SETUP_CALL.sub(lambda m: f"aecourse.setup({m.group(1) + ', ' if m.group(1) else ''}"
-                                                   "graded=True)", text, count=1)
+                                                   "graded=True)", cell.source, count=1)
             return notebook
     raise GradingError("The notebook has no aecourse.setup(...) call to mark as graded.")
 

@@ -22,7 +22,6 @@ CHECK_CELL = re.compile(r"^(\w+) = exercises\.(\w+)\.check\(\1\)", re.MULTILINE)
 EXERCISE_HEADING = re.compile(r"^### Exercise (\d+) · (.+)$", re.MULTILINE)
 SECTION_HEADING = re.compile(r"^## (\d+) · (.+)$", re.MULTILINE)
 EXERCISE_MODULE = re.compile(r"^from aecourse\.exercises import (\w+) as exercises$", re.MULTILINE)
-SETUP_CALL = re.compile(r"aecourse\.setup\(([^)]*)\)")
 
 
 @dataclass

@@ -14,13 +14,14 @@ Each cell carries ``metadata.slideshow.slide_type`` (Jupyter's slideshow vocabul
 A slide starts with a cell, so a heading must start its cell: :func:`split_at_headings` cuts
 a Markdown cell in two before every ``##`` or ``###`` heading that does not open it.
 :func:`propose` fills in the rule's type where a cell has none and keeps what an author chose;
-``python -m aecourse.grading slides notebooks/ --write`` does both for the course, and the
+``python -m aecourse.course slides notebooks/ --write`` does both for the course, and the
 conventions check (lint) requires every cell to have a type and the headings to start slides.
 """
 import re
 
 import nbformat
 
+from ..grading.pipeline import SETUP_CALL
 from . import anatomy
 
 TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
@@ -66,7 +67,7 @@ def proposed(notebook, index):
             return "subslide"
         return "-"
     first_code = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code")
-    if index == first_code and anatomy.SETUP_CALL.search(text):
+    if index == first_code and SETUP_CALL.search(text):
         return "skip"
     if WIDGET.search(text) and not anatomy.is_check(cell):
         return "subslide"
@@ -89,11 +90,11 @@ def problems(notebook):
     mixed = [i for i, c in enumerate(notebook.cells) if c.cell_type == "markdown" and _inner_headings(anatomy.source(c))]
     if mixed:
         found.append(f"cells {mixed} have a heading after other text: a heading must start its cell, so that it can "
-                     "start a slide (python -m aecourse.grading slides notebooks/ --write splits them)")
+                     "start a slide (python -m aecourse.course slides notebooks/ --write splits them)")
     missing = [i for i, c in enumerate(notebook.cells) if slide_type(c) is None]
     if missing:
         found.append(f"cells {missing[:8]}{'...' if len(missing) > 8 else ''} have no slide type "
-                     "(python -m aecourse.grading slides notebooks/ --write proposes them)")
+                     "(python -m aecourse.course slides notebooks/ --write proposes them)")
     unknown = [i for i, c in enumerate(notebook.cells) if slide_type(c) not in TYPES + (None,)]
     if unknown:
         found.append(f"cells {unknown} have a slide type that is not one of {TYPES}")

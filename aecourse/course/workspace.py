@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from ..paths import course_root
-from .pipeline import GradingError, notebooks_dir, release
+from ..grading.pipeline import GradingError, notebooks_dir, release
 
 
 def workspace_dir():

@@ -1,6 +1,6 @@
 """The conventions check: the anatomy every course notebook follows, checked in a second.
 
-``python -m aecourse.grading lint notebooks/`` reads each notebook as JSON (nothing
+``python -m aecourse.course lint notebooks/`` reads each notebook as JSON (nothing
 runs) and prints one line per broken rule, naming the notebook and the rule; it
 exits with status 1 if any rule is broken. The rules (see ``RULES``) are what a
 learner, a lecturer and a grader rely on: the opening (title, objectives,
@@ -12,6 +12,7 @@ sections, and a committed run that is clean (executed in order, no errors, no pa
 import re
 
 from ..results import MIME as RESULTS_MIME
+from ..grading.pipeline import SETUP_CALL
 from . import anatomy, slides
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -64,7 +65,7 @@ def _check_opening(notebook, texts):
 
 def _check_profile(notebook):
     code = [c for c in notebook.cells if c.cell_type == "code"]
-    if not code or not anatomy.SETUP_CALL.search(anatomy.source(code[0])):
+    if not code or not SETUP_CALL.search(anatomy.source(code[0])):
         return [("profile", "the first code cell does not call aecourse.setup(...)")]
     printed = "".join("".join(o.get("text", "")) for o in code[0].get("outputs", []) if o.get("output_type") == "stream")
     if "profile '" not in printed:
