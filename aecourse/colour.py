@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .paths import cache_root, shown
+
 SOURCES = ("auto", "cifar10", "photos")
 CIFAR10_HOST = ("www.cs.toronto.edu", 443)
 PATCH = 32
@@ -83,33 +85,33 @@ def _cifar10(split, root, download):
     return tvd.CIFAR10(root=str(root), train=(split == "train"), download=download).data
 
 
-def cifar10(n_train, n_test, root="~/.cache/aecourse"):
+def cifar10(n_train, n_test, root=None):
     """The first ``n_train`` training and ``n_test`` test images of CIFAR-10, downloading it once if needed.
 
     Raises:
         ColourDataError: CIFAR-10 is not in ``root`` and cannot be downloaded (no network, server down).
     """
-    shown, root = root, Path(root).expanduser()  # messages name the folder as given, not the user's home
+    root = Path(root).expanduser() if root else cache_root()
     try:  # already downloaded: no network needed
         arrays = [_cifar10(split, root, download=False) for split in ("train", "test")]
     except (RuntimeError, OSError):
         if not _reachable(CIFAR10_HOST):
-            raise ColourDataError(f"CIFAR-10 is not in {shown} and {CIFAR10_HOST[0]} cannot be reached "
+            raise ColourDataError(f"CIFAR-10 is not in {shown(root)} and {CIFAR10_HOST[0]} cannot be reached "
                                   "(no network?).") from None
         try:
             arrays = [_cifar10(split, root, download=True) for split in ("train", "test")]
         except Exception as error:  # torchvision raises many kinds: URLError, RuntimeError, ...
-            raise ColourDataError(f"CIFAR-10 could not be downloaded into {shown} ({error}).") from error
+            raise ColourDataError(f"CIFAR-10 could not be downloaded into {shown(root)} ({error}).") from error
     return _to_tensor(arrays[0][:n_train]), _to_tensor(arrays[1][:n_test])
 
 
-def load(n_train, n_test, source="auto", root="~/.cache/aecourse", seed=0):
+def load(n_train, n_test, source="auto", root=None, seed=0):
     """Colour training and test images, shape (N, 3, 32, 32), pixels in [0, 1].
 
     Args:
         n_train, n_test: number of images in each split.
         source: ``"auto"`` (CIFAR-10 if possible, else the photographs), ``"cifar10"`` or ``"photos"``.
-        root: where torchvision keeps CIFAR-10.
+        root: where torchvision keeps CIFAR-10 (default: the course's cache folder, :func:`aecourse.paths.cache_root`).
         seed: where the photograph patches are cut.
 
     Returns:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .paths import course_root
+from .paths import cache_root, course_root, shown
 
 DATA_DIR_ENV = "AECOURSE_DATA"
 DATASETS = {
@@ -104,12 +104,12 @@ def _arrays_from_torchvision(name, split, root):
     try:
         dataset = dataset_class(root=str(root), train=(split == "train"), download=True)
     except Exception as error:  # offline, proxy, a server down: torchvision raises many kinds
-        raise DataError(f"Could not fetch {name} through torchvision into {root} ({error}). "
+        raise DataError(f"Could not fetch {name} through torchvision into {shown(root)} ({error}). "
                         f"Without a network, use the bundled copy: load({name!r}, {split!r}).") from error
     return dataset.data.numpy(), dataset.targets.numpy()
 
 
-def load(name="mnist", split="train", n=None, *, source="bundled", data_dir=None, root="~/.cache/aecourse"):
+def load(name="mnist", split="train", n=None, *, source="bundled", data_dir=None, root=None):
     """Load a dataset split as tensors.
 
     Args:
@@ -121,7 +121,8 @@ def load(name="mnist", split="train", n=None, *, source="bundled", data_dir=None
         source: ``"bundled"`` (default, offline, checksum-verified) or
             ``"torchvision"`` (the official files, downloaded into ``root``).
         data_dir: folder holding the bundled ``.npz`` files (default: the course's ``data/``).
-        root: where torchvision keeps its downloads.
+        root: where torchvision keeps its downloads (default: the course's cache folder,
+            :func:`aecourse.paths.cache_root`).
 
     Returns:
         ``(images, labels)``: float32 (N, 1, 28, 28) in [0, 1] and int64 (N,).
@@ -136,7 +137,7 @@ def load(name="mnist", split="train", n=None, *, source="bundled", data_dir=None
     if source == "bundled":
         pixels, labels = _arrays_from_npz(name, split, data_dir)
     elif source == "torchvision":
-        pixels, labels = _arrays_from_torchvision(name, split, Path(root).expanduser())
+        pixels, labels = _arrays_from_torchvision(name, split, Path(root).expanduser() if root else cache_root())
     else:
         raise ValueError(f"Unknown source {source!r}. Choose 'bundled' or 'torchvision'.")
     pixels, labels = pixels[:n], labels[:n]

@@ -2,7 +2,7 @@
 
 Off by default. ``AECOURSE_INSTANT=1`` (``make lecture`` sets it; ``make warm`` fills the cache the
 night before a lecture) makes ``fit`` look up its result before training. The cache folder is
-``AECOURSE_CACHE_DIR`` (default: the user's cache folder, e.g. ``~/.cache/aecourse/instant``).
+``AECOURSE_CACHE_DIR`` (default: ``instant/`` in the course's cache folder, :func:`aecourse.paths.cache_root`).
 
 The key covers everything that changes the result: the model (its classes' code, its layers and
 its starting weights, so the seed too), the loss function's code and the code it calls, the
@@ -31,6 +31,7 @@ from pathlib import Path
 
 import torch
 
+from .paths import cache_root
 from .profile import get_profile
 
 ENV_VAR, CACHE_VAR = "AECOURSE_INSTANT", "AECOURSE_CACHE_DIR"
@@ -45,12 +46,10 @@ def enabled():
 
 
 def cache_dir():
-    """Where instant mode keeps its files: ``AECOURSE_CACHE_DIR``, else the user's cache folder."""
+    """Where instant mode keeps its files: ``AECOURSE_CACHE_DIR``, else ``instant/`` in the course's cache."""
     if os.environ.get(CACHE_VAR):
         return Path(os.environ[CACHE_VAR]).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("aecourse")) / "instant"
+    return cache_root() / "instant"
 
 
 class _Fingerprint:

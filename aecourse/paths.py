@@ -10,12 +10,28 @@ found in this order:
 
 An installed package (a wheel in site-packages) has no course folder of its own, so
 it relies on 2 or 3, or on ``$AECOURSE_DATA`` for the data alone (see :mod:`aecourse.data`).
+
+What the course keeps between sessions (downloads through torchvision, instant mode's trained
+models) lives under one folder, :func:`cache_root`: the user's cache folder from platformdirs.
 """
 import os
 from pathlib import Path
 
 ROOT_ENV = "AECOURSE_ROOT"
 MARKERS = ("data", "notebooks")
+
+
+def cache_root():
+    """The course's cache folder: the user's cache folder for "aecourse" (``~/.cache/aecourse`` on Linux)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("aecourse"))
+
+
+def shown(path):
+    """``path`` as a message shows it: the home folder as ``~``, so no message names somebody's machine."""
+    path, home = Path(path), Path.home()
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
 
 
 class CourseFolderNotFound(FileNotFoundError):

@@ -7,13 +7,14 @@ learner, a lecturer and a grader rely on: the opening (title, objectives,
 prerequisites, time, how to use it), numbered sections without gaps, the profile
 printed at the top, graded exercises that are complete, an answer under every
 question, a slide type for every cell, a widget, a results table, the closing
-sections, and a committed run that is clean (executed in order, no errors, no paths of the author's machine).
+sections, a committed run that is clean (executed in order, no errors, no paths of the author's machine),
+and a text source that agrees with the notebook (:mod:`.sources`).
 """
 import re
 
-from ..results import MIME as RESULTS_MIME
 from ..grading.pipeline import SETUP_CALL
-from . import anatomy, slides
+from ..results import MIME as RESULTS_MIME
+from . import anatomy, slides, sources
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 MIN_EXERCISES = 3
@@ -41,6 +42,7 @@ RULES = {
     "executed": "every code cell was executed, in order, in one run",
     "errors": "no cell shows an error",
     "paths": "no absolute path of the author's machine in sources or outputs",
+    "source": "the notebook agrees with its text source NN_name.md, cell by cell (inputs and metadata)",
 }
 
 
@@ -194,6 +196,9 @@ def lint_notebook(path):
     for check in (_check_profile, _check_sections, _check_exercises, _check_answers, _check_slides, _check_outputs, _check_closing,
                   _check_executed, _check_paths):
         problems += check(notebook)
+    disagreements = sources.differences(path)
+    if disagreements:
+        problems.append(("source", "; ".join(disagreements) + " (make sync: the older file follows the newer one)"))
     return problems
 
 
