@@ -48,7 +48,7 @@ def median_filter(x, size=3):
     return patches.median(dim=1).values.view_as(x)
 
 
-def masked_fill(x, size=3):
+def fill_dropped_pixels(x, size=3):
     """Fill zero pixels with the mean of the non-zero pixels around them (normalised convolution).
 
     For masking noise, where dropped pixels are 0. Pixels with no non-zero neighbour stay 0.
@@ -122,7 +122,7 @@ def bilateral(x, sigma_color, sigma_spatial=1.0):
 CANDIDATES = {
     "Gaussian blur": (gaussian_blur, "sigma", (0.5, 0.75, 1.0, 1.5)),
     "median": (median_filter, "size", (3, 5)),
-    "masked-pixel fill": (masked_fill, "size", (3, 5)),
+    "masked-pixel fill": (fill_dropped_pixels, "size", (3, 5)),
     "non-local means": (nl_means, "h", (0.05, 0.1, 0.2, 0.3, 0.45)),
     "total variation": (total_variation, "weight", (0.05, 0.1, 0.2, 0.4)),
     "wavelet": (wavelet, "sigma", (0.1, 0.2, 0.35, 0.5)),

@@ -1,4 +1,5 @@
-"""How likely a VAE finds an image: the importance-weighted bound and the stable log-mean-exp it rests on.
+"""How likely a VAE finds an image: the log-weights of the importance-weighted bound, and the stable
+log-mean-exp that turns them into it.
 
 For a VAE with a Gaussian encoder q(z|x) = N(mu, diag(sigma^2)), a standard normal
 prior p(z) and a Bernoulli decoder p(x|z) with logits, Burda et al. (2015) bound
@@ -51,36 +52,24 @@ def log_weights(encode, decode, x, samples):
 
 
 @torch.no_grad()
-def importance_weighted_bound(encode, decode, x, samples, *, batch_size=100, chunk=100, seed=0, model=None):
-    """The K-sample importance-weighted lower bound on log p(x) of each image, in nats (Burda et al. 2015).
+def log_weights_of(model, x, samples, seed, batch_size=50):
+    """:func:`log_weights` of a VAE ``model`` (with ``encode`` and ``decode``) for every image: (samples, N).
 
-    Args:
-        encode, decode: as in :func:`log_weights`.
-        x: images (N, ...), pixels in [0, 1].
-        samples: K >= 1 (K = 1 is a one-sample estimate of the ELBO).
-        batch_size: images per pass; chunk: samples per pass (memory: batch_size x chunk decodes).
-        seed: the draws come from an isolated generator seeded with this, so the same call (same
-            seed, batch_size and chunk) gives the same bound, and the global random stream is untouched.
-        model: the module ``encode``/``decode`` belong to, to find its device and set evaluation mode.
+    The images go through in batches of ``batch_size`` on the model's device, in evaluation mode; the
+    draws come from one isolated generator seeded with ``seed``, so the same call gives the same
+    log-weights and the notebook's own random stream is untouched. ``log_mean_exp`` over dimension 0
+    of the result is the importance-weighted bound of each image (notebook 06 writes it).
 
     Returns:
-        Tensor (N,) on the CPU.
+        Tensor (samples, N) on the CPU, in nats.
     """
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise ValueError(f"samples (K) must be a whole number >= 1, got {samples!r}.")
     if not isinstance(x, torch.Tensor) or x.ndim < 2:
         raise ValueError(f"x must be a batch of images (N, ...), got "
                          f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}.")
-    device = device_of(model, x.device) if model is not None else x.device
-    if model is not None:
-        model.eval()
-    bounds = []
-    with isolated_rng(seed):
-        for start in range(0, len(x), batch_size):
-            batch = x[start:start + batch_size].to(device)
-            total = torch.full((len(batch),), -math.inf, device=device, dtype=torch.float64)
-            for done in range(0, samples, chunk):
-                weights = log_weights(encode, decode, batch, min(chunk, samples - done)).double()
-                total = torch.logaddexp(total, torch.logsumexp(weights, 0))
-            bounds.append((total - math.log(samples)).cpu())
-    return torch.cat(bounds)
+    model.eval()
+    device = device_of(model, x.device)
+    with isolated_rng(seed):  # one random stream for all the images, the same on every call
+        return torch.cat([log_weights(model.encode, model.decode, batch.to(device), samples).cpu()
+                          for batch in x.split(batch_size)], dim=1)

@@ -55,13 +55,6 @@ def _check_weight(weight, name):
         raise ValueError(f"{name} must be a finite number >= 0, got {weight!r}.")
 
 
-def l1_penalty(codes, weight):
-    """``weight`` times the L1 norm of each image's code (summed over units), averaged over images (0-d)."""
-    _check_codes(codes)
-    _check_weight(weight, "weight")
-    return weight * codes.abs().sum(1).mean()
-
-
 def kl_sparsity(codes, rho, weight=1.0):
     """Ng's sparsity penalty: ``weight * sum_j KL(rho || rho_hat_j)``, a 0-d tensor.
 

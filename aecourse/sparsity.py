@@ -6,7 +6,6 @@
 codes pass a threshold such as 0.1, and say which you use).
 """
 import torch
-import torch.nn as nn
 
 
 def _check_codes(codes, name="codes"):
@@ -30,27 +29,6 @@ def top_k(codes, k):
     _check_k(k, codes.shape[1])
     index = codes.topk(k, dim=1).indices
     return torch.zeros_like(codes).scatter(1, index, codes.gather(1, index))
-
-
-class TopK(nn.Module):
-    """The top-k activation as a layer: ``TopK(25)(codes)`` keeps 25 values per image.
-
-    ``k`` may be changed between epochs (a schedule from a larger k down), or at test time
-    (Makhzani & Frey keep ``alpha * k`` units when encoding for a classifier).
-    """
-
-    def __init__(self, k, relu=False):
-        super().__init__()
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ValueError(f"k must be a positive whole number, got {k!r}.")
-        self.k, self.relu = k, relu
-
-    def forward(self, codes):
-        kept = top_k(codes, self.k)
-        return kept.relu() if self.relu else kept
-
-    def extra_repr(self):
-        return f"k={self.k}" + (", relu=True" if self.relu else "")
 
 
 def active(codes, threshold=0.0):

@@ -52,22 +52,22 @@ class History:
         return text + (" (interrupted)" if self.interrupted else "")
 
 
-def check_loss(value, epoch, phase="loss"):
+def check_loss(value, epoch, name="loss"):
     """Stop with a clear message if ``value`` is not a finite single-number tensor.
 
     Args:
         value: what a loss function returned.
         epoch: the epoch, for the message.
-        phase: which loss it is, e.g. ``"discriminator loss"`` in a training loop with several.
+        name: which loss it is, e.g. ``"discriminator loss"`` in a training loop with several.
 
     Raises:
         TypeError: not a single-number tensor. FloatingPointError: NaN or infinite.
     """
     if not isinstance(value, torch.Tensor) or value.numel() != 1:
-        raise TypeError(f"The {phase} function must return a single-number tensor, got "
+        raise TypeError(f"The {name} function must return a single-number tensor, got "
                         f"{type(value).__name__} {tuple(getattr(value, 'shape', ()))}.")
     if not torch.isfinite(value):
-        raise FloatingPointError(f"The {phase} became {value.item()} in epoch {epoch}. "
+        raise FloatingPointError(f"The {name} became {value.item()} in epoch {epoch}. "
                                  "Try a smaller learning rate, or check how it is computed.")
 
 

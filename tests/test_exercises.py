@@ -9,8 +9,9 @@ import torch
 
 from aecourse.exercises import (CORRECT, INCORRECT, NOT_ATTEMPTED, Case, Exercise, Fallback, nb01,
                                 run_with_time_limit)
-from aecourse.exercises.guard import _package_functions
+from aecourse import metrics
 from aecourse.course import anatomy
+from aecourse.exercises.guard import _package_functions
 from aecourse.grading import notebooks_dir
 
 
@@ -175,9 +176,10 @@ def test_hints_are_revealed_one_at_a_time():
     assert "No hint" in Exercise("none", loop_reference, []).hint()
 
 
-def test_a_reference_must_be_named_after_the_function_the_learner_writes():
-    with pytest.raises(ValueError, match="_reference"):
-        Exercise("bad", lambda: None, [])
+def test_the_function_the_learner_writes_is_named_after_the_reference():
+    assert Exercise("psnr", metrics.psnr, []).function_name == "psnr"
+    assert nb01.count_parameters.function_name == "count_parameters"  # count_parameters_reference
+
 
 
 def test_solution_shows_the_reference_source_under_the_learners_name(monkeypatch):
@@ -394,6 +396,14 @@ def notebook_exercises():
     return found
 
 
+@pytest.mark.parametrize("notebook,exercise", notebook_exercises(),
+                         ids=lambda value: value if isinstance(value, str) else value.function_name)
+def test_an_idea_the_package_implements_is_checked_against_that_implementation(notebook, exercise):
+    """One definition per idea: where the package has the function an exercise asks for, it is the reference."""
+    same_named = [function for _, function in _package_functions().get(exercise.function_name, [])]
+    assert all(function is exercise.reference for function in same_named), same_named
+
+
 def delegating_answers(exercise):
     """Answers that hand the work to the reference or to a package function of the same name."""
     answers = [("the reference", lambda *args, **kwargs: exercise.reference(*args, **kwargs)),
@@ -456,7 +466,7 @@ NB05_ANSWERS = {
                               * torch.log((1 - codes.mean(0)) / (1 - rho))).sum(), "other way round"),
          (lambda codes, rho: (rho * torch.log(rho / codes) + (1 - rho) * torch.log((1 - rho) / (1 - codes)))
           .sum(1).mean(), "each image's activations"),
-         (lambda codes, rho: nb05.kl_sparsity_reference(codes, rho) / codes.shape[1], "averaged over the units")],
+         (lambda codes, rho: losses.kl_sparsity(codes, rho) / codes.shape[1], "averaged over the units")],
     ),
     "top_k": (
         loop_top_k,

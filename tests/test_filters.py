@@ -30,16 +30,16 @@ def test_median_removes_isolated_salt():
     assert filters.median_filter(x).abs().max() == 0
 
 
-def test_masked_fill_fills_only_zeros_with_neighbour_mean():
+def test_fill_dropped_pixels_fills_only_zeros_with_neighbour_mean():
     x = torch.full((1, 1, 5, 5), 0.6)
     x[0, 0, 2, 2] = 0
-    out = filters.masked_fill(x)
+    out = filters.fill_dropped_pixels(x)
     assert out[0, 0, 2, 2].item() == pytest.approx(0.6)
     assert torch.equal(out[x != 0], x[x != 0])
 
 
 @pytest.mark.parametrize("call", [lambda x: filters.gaussian_blur(x, 0), lambda x: filters.median_filter(x, 4),
-                                  lambda x: filters.masked_fill(x[0])])
+                                  lambda x: filters.fill_dropped_pixels(x[0])])
 def test_bad_arguments(images, call):
     with pytest.raises(ValueError):
         call(images)

@@ -162,8 +162,9 @@ class Exercise:
 
     Args:
         title: shown in the feedback, e.g. ``"Exercise 3: PSNR"``.
-        reference: the reference solution, a function named ``<name>_reference`` where
-            ``<name>`` is the function the learner writes (``psnr_reference`` for ``psnr``).
+        reference: the reference solution, named as the function the learner writes: the package's
+            own implementation where the course has one (:func:`aecourse.metrics.psnr` for ``psnr``),
+            else ``<name>_reference`` in the notebook's exercise module (``count_parameters_reference``).
         cases: the :class:`Case` checks an answer must pass.
         hints: hints from gentle to explicit, revealed one at a time.
         same_as: functions (or dotted names) that already do what the exercise asks, beyond
@@ -173,10 +174,8 @@ class Exercise:
     """
 
     def __init__(self, title, reference, cases, hints=(), same_as=(), time_limit=10.0):
-        if not reference.__name__.endswith("_reference"):
-            raise ValueError(f"The reference of {title!r} must be named <name>_reference, got {reference.__name__}.")
         self.title, self.reference, self.cases = title, reference, list(cases)
-        self.function_name = reference.__name__[: -len("_reference")]
+        self.function_name = reference.__name__.removesuffix("_reference")
         self.hints, self.same_as, self.time_limit = list(hints), tuple(same_as), time_limit
         self._hints_shown = 0
 

@@ -3,6 +3,7 @@ import math
 
 import torch
 
+from .. import losses
 from .core import Case, Exercise
 from .expect import Mistake, finite_and_close, gradients, ratio, seeded
 
@@ -63,12 +64,6 @@ pca_reconstruct = Exercise(
 
 # --- Exercise 2: the Bernoulli loss, computed stably -------------------------------------------
 
-def bernoulli_nll_reference(logits, x):
-    """-sum_d [x_d log sigmoid(t_d) + (1 - x_d) log(1 - sigmoid(t_d))], averaged over samples."""
-    # log sigmoid(t) = -softplus(-t) and log(1 - sigmoid(t)) = -softplus(t), which never take log(0)
-    return (torch.nn.functional.softplus(logits) - x * logits).sum(1).mean()
-
-
 def _logits_and_targets(seed):
     g = seeded(seed)
     return lambda: (torch.randn(7, 12, generator=g) * 2, torch.rand(7, 12, generator=g))
@@ -83,7 +78,7 @@ REDUCTION_MISTAKES = [
 
 bernoulli_nll = Exercise(
     "Exercise 2: the logistic PCA loss",
-    bernoulli_nll_reference,
+    losses.bernoulli_nll,
     cases=[
         Case("matches the definition on random logits", inputs=_logits_and_targets(0), mistakes=REDUCTION_MISTAKES),
         Case("stays finite for very large logits",

@@ -1,6 +1,7 @@
 """Exercises of notebook 04, denoising autoencoders."""
 import torch
 
+from .. import metrics, noise
 from .core import Case, Exercise
 from .expect import Mistake, call, close, expect_float_tensor, seeded
 
@@ -31,13 +32,6 @@ def _random_and_spread(answer):
 
 # --- Exercise 1: salt-and-pepper noise --------------------------------------------------------
 
-def salt_and_pepper_reference(x, p):
-    """A copy of x where a fraction p of the pixels is set to 0 or 1 (equal chances)."""
-    hit = torch.rand_like(x) < p  # which pixels are corrupted
-    salt = torch.rand_like(x) < 0.5  # and whether each becomes 1 (salt) or 0 (pepper)
-    return torch.where(hit, salt.to(x.dtype), x)
-
-
 def _fraction_changed(p):
     def test(answer):
         x = _grey()
@@ -67,7 +61,7 @@ def _p_zero_and_one(answer):
 
 salt_and_pepper = Exercise(
     "Exercise 1: salt-and-pepper noise",
-    salt_and_pepper_reference,
+    noise.salt_and_pepper,
     cases=[
         Case("p = 0.1 on 128,000 pixels", _fraction_changed(0.1)),
         Case("p = 0.5", _fraction_changed(0.5)),
@@ -84,12 +78,6 @@ salt_and_pepper = Exercise(
 
 
 # --- Exercise 2: masking noise ----------------------------------------------------------------
-
-def masking_reference(x, p):
-    """A copy of x where a fraction p of the pixels is set to 0."""
-    keep = torch.rand_like(x) >= p  # True for a fraction 1 - p of the pixels
-    return x * keep
-
 
 def _masks(p):
     def test(answer):
@@ -110,7 +98,7 @@ def _masks(p):
 
 masking = Exercise(
     "Exercise 2: masking noise",
-    masking_reference,
+    noise.masking,
     cases=[
         Case("p = 0.25 on 128,000 pixels", _masks(0.25)),
         Case("p = 0.75", _masks(0.75)),
@@ -126,12 +114,6 @@ masking = Exercise(
 
 
 # --- Exercise 3: PSNR -------------------------------------------------------------------------
-
-def psnr_reference(x_hat, x):
-    """PSNR of each image in dB, pixels in [0, 1]: shape (N,)."""
-    mse = (x_hat - x).pow(2).flatten(1).mean(1)  # mean squared error of each image
-    return 10 * torch.log10(1 / mse)  # the peak value is 1
-
 
 def _noisy_batch():
     x = _grey(6)
@@ -150,7 +132,7 @@ PSNR_MISTAKES = [
 
 psnr = Exercise(
     "Exercise 3: PSNR",
-    psnr_reference,
+    metrics.psnr,
     cases=[
         Case("an error of 0.1 everywhere is 20 dB", inputs=lambda: (torch.full((2, 1, 4, 4), 0.1), torch.zeros(2, 1, 4, 4)),
              compare=close(atol=1e-3), mistakes=PSNR_MISTAKES),

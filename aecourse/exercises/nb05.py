@@ -3,6 +3,7 @@ import math
 
 import torch
 
+from .. import losses, sparsity
 from .core import Case, Exercise
 from .expect import Mistake, exact_int, gradients, ratio, same_shape, seeded
 
@@ -12,13 +13,6 @@ def _sigmoid_codes(n, units, seed):
 
 
 # --- Exercise 1: the KL sparsity penalty ------------------------------------------------------
-
-def kl_sparsity_reference(codes, rho):
-    """Sum over units j of KL(rho || rho_hat_j), rho_hat_j the mean of unit j over the batch (a 0-d tensor)."""
-    rho_hat = codes.mean(0)  # (units,): how often each unit is "on", on average
-    kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
-    return kl.sum()
-
 
 def _kl_terms(rho, rho_hat):
     return rho * torch.log(rho / rho_hat), (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
@@ -44,7 +38,7 @@ KL_MISTAKES = [
 
 kl_sparsity = Exercise(
     "Exercise 1: the KL sparsity penalty",
-    kl_sparsity_reference,
+    losses.kl_sparsity,
     cases=[
         Case("a batch of 64 sigmoid codes of 100 units, rho = 0.05", inputs=_sigmoid_codes(64, 100, 0),
              mistakes=KL_MISTAKES),
@@ -67,21 +61,15 @@ kl_sparsity = Exercise(
 
 # --- Exercise 2: the top-k activation ----------------------------------------------------------
 
-def top_k_reference(codes, k):
-    """Keep the k largest values of each row of codes (N, units); set the others to 0."""
-    index = codes.topk(k, dim=1).indices  # (N, k): where the k largest values of each row are
-    return torch.zeros_like(codes).scatter(1, index, codes.gather(1, index))
-
-
 TOP_K_MISTAKES = [
     Mistake(lambda got, expected, codes, k: f"you returned shape {tuple(got.shape)}: the result keeps the code's shape "
                                             f"{tuple(codes.shape)}, with zeros where values were dropped",
             lambda got, expected, codes, k: got.shape != codes.shape),
     Mistake("you kept the values largest in absolute size; keep the k largest values (a large negative value is "
             "dropped)",
-            lambda got, expected, codes, k: torch.equal(got, top_k_reference(codes.abs(), k) * codes.sign())),
+            lambda got, expected, codes, k: torch.equal(got, sparsity.top_k(codes.abs(), k) * codes.sign())),
     Mistake("you kept the k smallest values, not the k largest",
-            lambda got, expected, codes, k: torch.equal(got, -top_k_reference(-codes, k))),
+            lambda got, expected, codes, k: torch.equal(got, -sparsity.top_k(-codes, k))),
     Mistake(lambda got, expected, codes, k: f"some rows keep {int((got != 0).sum(1).min())} to "
                                             f"{int((got != 0).sum(1).max())} values; every row must keep exactly k = {k}",
             lambda got, expected, codes, k: not torch.equal((got != 0).sum(1), (expected != 0).sum(1))),
@@ -108,7 +96,7 @@ def _count_kept(got, expected, what):
 
 top_k = Exercise(
     "Exercise 2: the top-k activation",
-    top_k_reference,
+    sparsity.top_k,
     cases=[
         Case("8 codes of 50 units, k = 5", inputs=_random_codes(8, 50, 0), mistakes=TOP_K_MISTAKES),
         Case("k = 1 keeps each row's maximum", inputs=lambda: (torch.randn(4, 10, generator=seeded(1)), 1),
@@ -131,12 +119,6 @@ top_k = Exercise(
 
 # --- Exercise 3: dead units --------------------------------------------------------------------
 
-def dead_fraction_reference(codes):
-    """Fraction of the units (columns of codes, shape (N, units)) that are > 0 on no image at all."""
-    ever_active = (codes > 0).any(dim=0)  # (units,): True if the unit fires on at least one image
-    return (~ever_active).float().mean().item()
-
-
 DEAD_MISTAKES = [
     Mistake("you counted the zeros of the whole code, image by image; a unit is dead when it is zero on *every* "
             "image (look along dim 0, then average over units)",
@@ -157,7 +139,7 @@ def _with_dead_units():
 
 dead_fraction = Exercise(
     "Exercise 3: dead units",
-    dead_fraction_reference,
+    sparsity.dead_fraction,
     cases=[
         Case("a small example: unit 2 never fires", inputs=lambda: (torch.tensor([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]]),),
              mistakes=DEAD_MISTAKES),

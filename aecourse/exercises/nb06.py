@@ -4,6 +4,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .. import likelihood, losses
 from .core import Case, Exercise
 from .expect import Mistake, call, expect_float_tensor, finite_and_close, gradients, ratio, seeded
 
@@ -79,11 +80,6 @@ reparameterize = Exercise(
 
 # --- Exercise 2: the Gaussian KL term ----------------------------------------------------------
 
-def gaussian_kl_reference(mu, logvar):
-    """KL(N(mu, exp(logvar)) || N(0, I)) of each row, summed over the latent dimensions: shape (N,)."""
-    return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
-
-
 def _gaussians(seed, n=6, d=4):
     return lambda: (torch.randn(n, d, generator=seeded(seed)), torch.randn(n, d, generator=seeded(seed + 1)))
 
@@ -105,7 +101,7 @@ KL_MISTAKES = [
 
 gaussian_kl = Exercise(
     "Exercise 2: the Gaussian KL term",
-    gaussian_kl_reference,
+    losses.gaussian_kl,
     cases=[
         Case("6 random Gaussians in 4 dimensions", inputs=_gaussians(0), mistakes=KL_MISTAKES),
         Case("zero at the prior: mu = 0, logvar = 0", inputs=lambda: (torch.zeros(3, 5), torch.zeros(3, 5))),
@@ -186,12 +182,6 @@ vae_loss = Exercise(
 
 # --- Exercise 4: a log-mean-exp that never overflows ------------------------------------------
 
-def log_mean_exp_reference(values):
-    """log(mean(exp(values))) over dim 0, stable for values near +-1000: shape values.shape[1:]."""
-    top = values.max(0).values  # subtracting the largest value keeps every exp() in [0, 1]
-    return top + torch.log(torch.exp(values - top).mean(0))
-
-
 LME_MISTAKES = [
     Mistake(lambda got, expected, values: f"your result is {got.flatten()[:2].tolist()}...: exp(1000) overflows to "
                                           "infinity in float32 (and exp(-1000) underflows to 0). Subtract the largest "
@@ -206,7 +196,7 @@ LME_MISTAKES = [
 
 log_mean_exp = Exercise(
     "Exercise 4: a log-mean-exp that never overflows",
-    log_mean_exp_reference,
+    likelihood.log_mean_exp,
     cases=[
         Case("small values, against the direct formula", inputs=lambda: (torch.randn(7, 5, generator=seeded(0)),),
              mistakes=LME_MISTAKES),
