@@ -13,15 +13,16 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST := OMP_NUM_THREADS=1 AECOURSE_PROFILE=test AECOURSE_LIVE=0 AECOURSE_INSTANT=0 $(BIN)/python -m pytest
 PARALLEL := -n 2 --dist loadscope --durations=15
 
-.PHONY: install lab reset lab-solutions lecture warm test quick unit lint notebooks execute student grade slides benchmark clean
+.PHONY: install lab reset lab-solutions lecture warm test quick unit lint notebooks sync execute student grade slides benchmark clean no-npm
 
 # Create the virtual environment and install the course (editable) with its test tools.
-# Re-runs only when pyproject.toml changes.
+# Re-runs only when pyproject.toml changes. EXACT=1 installs the versions the committed notebooks were
+# executed with (constraints.txt), to reproduce their numbers exactly.
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --editable '.[test]'
+	$(BIN)/python -m pip install --editable '.[test]' $(if $(EXACT),--constraint constraints.txt)
 	touch $@
 
 # The course's JupyterLab never reaches the network on its own: no news feed, no update check, and no
@@ -39,6 +40,12 @@ $(SLIDES_LIB): tools/slides/package.json tools/slides/package-lock.json
 	@command -v npm >/dev/null || { echo "make slides needs npm (Node.js): e.g. apt-get install npm"; exit 2; }
 	cd tools/slides && npm ci --no-audit --no-fund
 
+# The tests install them too when npm is there; without npm, `make test` says so and goes on, and
+# tests/test_slides.py skips the tests that need them, with the reason.
+TEST_SLIDES_LIB := $(if $(shell command -v npm 2>/dev/null),$(SLIDES_LIB),no-npm)
+no-npm:
+	@echo "npm not found: the slide-deck tests will be skipped (install Node.js/npm, e.g. apt-get install npm, to run them)"
+
 # Every notebook as an offline reveal.js deck with its committed outputs: build/slides/NN_name.slides.html.
 slides: install $(SLIDES_LIB)
 	$(BIN)/python tools/slides/build.py
@@ -46,14 +53,14 @@ slides: install $(SLIDES_LIB)
 # The learner's workspace/: the exercises to do, no solutions. Made on the first run; later runs only add
 # notebooks that are new to the course and never touch yours.
 lab: install $(LAB_SETTINGS)
-	$(BIN)/python -m aecourse.grading workspace
+	$(BIN)/python -m aecourse.course workspace
 	@echo "Starting JupyterLab in workspace/: open the http://localhost:$(PORT)/lab?token=... URL printed below."
 	$(BIN)/jupyter lab --notebook-dir=workspace --port=$(PORT) --no-browser $(OFFLINE_LAB) $(ALLOW_ROOT)
 
 # A fresh copy of one workspace notebook (asks first, or YES=1; the old one is kept in workspace/.replaced/).
 reset: install
 	@test -n "$(NB)" || { echo "usage: make reset NB=03"; exit 2; }
-	$(BIN)/python -m aecourse.grading workspace --reset $(NB) $(if $(YES),--yes)
+	$(BIN)/python -m aecourse.course workspace --reset $(NB) $(if $(YES),--yes)
 
 # The instructor's notebooks with their worked solutions and committed results.
 lab-solutions: install $(LAB_SETTINGS)
@@ -88,30 +95,40 @@ grade: install
 
 # Everything, in the fast `test` profile: unit tests and the conventions check, every notebook with
 # nbval, every student version in JupyterLab in a real browser, the nbgrader pipeline.
-test: install $(LAB_SETTINGS) $(SLIDES_LIB)
+test: install $(LAB_SETTINGS) $(TEST_SLIDES_LIB)
 	$(PYTEST) $(PARALLEL) tests --nbval-lax --nbval-cell-timeout=600 notebooks
 
-# The quick tier: unit tests and the conventions check, no notebook execution (under 2 minutes).
+# The quick tier: ruff (lint and import order, notebooks included), unit tests and the conventions check,
+# no notebook execution (under a minute).
 quick: install
 	$(PYTEST) -m "not slow" --durations=5 tests
 
 lint: install
-	$(BIN)/python -m aecourse.grading lint notebooks
+	$(BIN)/python -m aecourse.course lint notebooks
 
 # tests/ only: the quick tier plus the grading and browser tests.
-unit: install $(LAB_SETTINGS) $(SLIDES_LIB)
+unit: install $(LAB_SETTINGS) $(TEST_SLIDES_LIB)
 	$(PYTEST) $(PARALLEL) tests
 
 notebooks: install
 	$(PYTEST) $(PARALLEL) --nbval-lax --nbval-cell-timeout=600 notebooks
 
-# Run one notebook top to bottom in place, in the default `laptop` profile (or PROFILE=...), and say how
-# long it took: this is how the committed, executed notebooks are made. `make execute NB=03`.
+# Each notebook has one text source, notebooks/NN_name.md (MyST Markdown, paired by jupytext; see
+# CONTRIBUTING.md). `make sync` brings every pair up to date: the file changed last is followed, and the
+# executed notebook keeps the outputs of every cell whose code did not change.
+sync: install
+	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.ipynb
+
+# Sync one notebook with its text source, then run it top to bottom in place, in the default `laptop`
+# profile (or PROFILE=...), and say how long it took: this is how the committed notebooks are made.
+# `make execute NB=03`.
 execute: install
 	@test -n "$(NB)" || { echo "usage: make execute NB=03 [PROFILE=laptop]"; exit 2; }
+	$(BIN)/jupytext --sync notebooks/$(NB)_*.ipynb
 	@start=$$(date +%s); AECOURSE_PROFILE=$(or $(PROFILE),laptop) AECOURSE_LIVE=0 AECOURSE_INSTANT=0 $(BIN)/jupyter nbconvert --to notebook --execute \
 		--inplace --ExecutePreprocessor.timeout=7200 notebooks/$(NB)_*.ipynb \
 		&& echo "notebooks/$(NB)_*.ipynb executed in $$(( $$(date +%s) - start )) s"
+	$(BIN)/jupytext --sync notebooks/$(NB)_*.ipynb
 
 benchmark: install
 	$(BIN)/python benchmarks/epoch_speed.py

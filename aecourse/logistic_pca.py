@@ -29,26 +29,44 @@ Both are fitted by Adam in PyTorch on whole tensors: no Python loop over samples
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import instant
 from .losses import bernoulli_nll
 
 METHODS = ("projection", "factorization")
+NOT_FITTED = "This %(name)s is not fitted yet: call fit(X) on training data first, then transform or inverse_transform."
 
 
-def _as_tensor(X, name="X"):
-    """Validate X: 2-D, finite, values in [0, 1]; return a float32 tensor and whether it was numpy."""
+def _as_tensor(X, name="X", estimator=None, probabilities=True):
+    """Validate X and return it as a float32 CPU tensor, and whether it came as a NumPy array (or list).
+
+    A tensor stays a tensor (no copy to NumPy; it may be on the GPU): it must be 2-D and finite. Anything else
+    goes through scikit-learn's ``check_array`` (2-D, numeric, finite, at least one sample). With
+    ``probabilities`` the values must lie in [0, 1].
+    """
     from_numpy = not isinstance(X, torch.Tensor)
-    tensor = torch.as_tensor(np.asarray(X) if from_numpy else X).detach().float().cpu()
-    if tensor.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {tuple(tensor.shape)}; "
-                         f"flatten images first, e.g. X.reshape(len(X), -1).")
-    if not torch.isfinite(tensor).all():
-        raise ValueError(f"{name} contains NaN or infinite values.")
-    if len(tensor) and (tensor.min() < 0 or tensor.max() > 1):
+    if from_numpy:
+        if getattr(X, "ndim", 2) > 2:  # images (N, 1, 28, 28): say how to flatten them, check_array would not
+            raise ValueError(_shape_error(name, X.shape))
+        X = check_array(X, dtype=[np.float64, np.float32], order="C", input_name=name, estimator=estimator)
+        tensor = torch.from_numpy(X).float()
+    else:
+        tensor = X.detach().float().cpu()
+        if tensor.ndim != 2:
+            raise ValueError(_shape_error(name, tensor.shape))
+        if not torch.isfinite(tensor).all():
+            raise ValueError(f"Input {name} contains NaN or infinite values.")
+    if probabilities and tensor.numel() and (tensor.min() < 0 or tensor.max() > 1):
         raise ValueError(f"Logistic PCA models values in [0, 1] as probabilities; {name} has values in "
                          f"[{tensor.min().item():.3g}, {tensor.max().item():.3g}]. Scale it first (e.g. pixels / 255).")
     return tensor, from_numpy
+
+
+def _shape_error(name, shape):
+    hint = (f"flatten images first, e.g. {name}.reshape(len({name}), -1)" if len(shape) > 2
+            else f"for a single sample use {name}.reshape(1, -1)")
+    return f"{name} must be 2-D (n_samples, n_features), got shape {tuple(shape)}; {hint}."
 
 
 def _like(result, from_numpy):
@@ -100,7 +118,7 @@ class LogisticPCA(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Fit the model to X, shape (n_samples, n_features), values in [0, 1]. Returns self."""
-        X, _ = _as_tensor(X)
+        X, _ = _as_tensor(X, estimator=self)
         self._check_params(X.shape[1])
         generator = torch.Generator().manual_seed(0 if self.random_state is None else self.random_state)
         fit = self._fit_projection if self.method == "projection" else self._fit_factorization
@@ -156,16 +174,15 @@ class LogisticPCA(TransformerMixin, BaseEstimator):
             loss_curve.append(loss.item())
         return {"components_": components.detach(), "mean_": mean.detach(), "loss_curve_": loss_curve}
 
-    def _check_fitted(self, n_features):
-        if not hasattr(self, "components_"):
-            raise RuntimeError("This LogisticPCA is not fitted yet: call fit(X) first.")
+    def _check_n_features_fitted(self, n_features):
         if n_features != self.n_features_in_:
             raise ValueError(f"X has {n_features} features, but this LogisticPCA was fitted on {self.n_features_in_}.")
 
     def transform(self, X):
         """Codes of X: (n_samples, n_components)."""
-        X, from_numpy = _as_tensor(X)
-        self._check_fitted(X.shape[1])
+        check_is_fitted(self, "components_", msg=NOT_FITTED)
+        X, from_numpy = _as_tensor(X, estimator=self)
+        self._check_n_features_fitted(X.shape[1])
         if self.method == "projection":
             return _like((self.m_ * (2 * X - 1) - self.mean_) @ self.components_.T, from_numpy)
         codes = instant.remember("LogisticPCA.transform", (self._settings(), self.components_, self.mean_, X),
@@ -185,10 +202,8 @@ class LogisticPCA(TransformerMixin, BaseEstimator):
 
     def inverse_transform(self, Z):
         """Reconstructions sigmoid(mu + Z components_): (n_samples, n_features), values in (0, 1)."""
-        from_numpy = not isinstance(Z, torch.Tensor)
-        Z = torch.as_tensor(np.asarray(Z) if from_numpy else Z).detach().float().cpu()
-        if not hasattr(self, "components_"):
-            raise RuntimeError("This LogisticPCA is not fitted yet: call fit(X) first.")
-        if Z.ndim != 2 or Z.shape[1] != self.n_components:
+        check_is_fitted(self, "components_", msg=NOT_FITTED)
+        Z, from_numpy = _as_tensor(Z, name="Z", estimator=self, probabilities=False)
+        if Z.shape[1] != self.n_components:
             raise ValueError(f"Z must have shape (n_samples, {self.n_components}), got {tuple(Z.shape)}.")
         return _like(torch.sigmoid(self.mean_ + Z @ self.components_), from_numpy)

@@ -31,7 +31,7 @@ def student_versions():
 
     from filelock import FileLock
 
-    from aecourse.grading import workspace
+    from aecourse.course import workspace
     from aecourse.paths import course_root
 
     root = course_root()
@@ -45,3 +45,29 @@ def student_versions():
             shutil.rmtree(folder, ignore_errors=True)
             workspace.update(folder, root / "notebooks")
     return released
+
+
+# Debian's Chromium, as every browser test launches it (tests/test_browser.py, tests/test_slides.py).
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium from Debian (`apt-get install chromium`), driven by Playwright, one per test module.
+
+    Without Chromium or Playwright the test is skipped, with a message saying which is missing.
+    """
+    import shutil
+    from pathlib import Path
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip(f"browser tests skipped: no Chromium at {chromium} (install it: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests skipped: playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
