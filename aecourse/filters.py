@@ -5,9 +5,9 @@ same shape. The blur, the median and the masked-pixel fill are vectorised in tor
 means, total variation, wavelet shrinkage and the bilateral filter are scikit-image's,
 applied image by image. :func:`tune` picks each filter's strength on validation images.
 """
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-import os
 
 import numpy as np
 import torch
@@ -170,7 +170,8 @@ def tune(noisy, clean, score, methods=None):
     """
     _check(noisy)
     if noisy.shape != clean.shape:
-        raise ValueError(f"noisy and clean must have the same shape, got {tuple(noisy.shape)} and {tuple(clean.shape)}.")
+        raise ValueError("noisy and clean must have the same shape, "
+                         f"got {tuple(noisy.shape)} and {tuple(clean.shape)}.")
     methods = list(CANDIDATES) if methods is None else list(methods)
     unknown = [m for m in methods if m not in CANDIDATES]
     if unknown:

@@ -13,13 +13,11 @@ matrix square root with symmetric eigendecompositions in float64 rather than
 never returns the complex round-off ``sqrtm`` can.
 
 The classifier was trained once on the bundled MNIST training images
-(``python -m aecourse.frechet train``) and its weights ship with the package
+(``python tools/train_frechet_classifier.py``) and its weights ship with the package
 (``mnist_features.pt``, loaded with ``weights_only=True``), so every learner gets
 the same numbers and nothing trains at run time. Features of MNIST-like images
 only: for Fashion-MNIST the distances have no meaning.
 """
-import hashlib
-import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,7 +56,7 @@ def classifier():
     """The trained feature classifier (evaluation mode, on the default device)."""
     if not WEIGHTS.is_file():
         raise FileNotFoundError(f"The classifier's weights are missing ({WEIGHTS}); reinstall the course, or "
-                                "train them again with `python -m aecourse.frechet train`.")
+                                "train them again with `python tools/train_frechet_classifier.py`.")
     model = FeatureClassifier()
     model.load_state_dict(torch.load(WEIGHTS, map_location="cpu", weights_only=True))
     return model.to(default_device()).eval()
@@ -117,39 +115,3 @@ def frechet_distance(images_a, images_b):
     _check_images(images_a, "images_a")
     _check_images(images_b, "images_b")
     return frechet_distance_of_features(features(images_a), features(images_b))
-
-
-def train(epochs=4, seed=0, out=WEIGHTS):
-    """Train the feature classifier on the bundled MNIST training images; save its weights; return test accuracy."""
-    from . import data
-    from .runtime import seed_everything
-    from .train import fit
-
-    seed_everything(seed)
-    x_train, y_train = data.load("mnist", "train")
-    x_test, y_test = data.load("mnist", "test")
-    model = FeatureClassifier()
-
-    def cross_entropy(model, batch):
-        images, labels = batch
-        return nn.functional.cross_entropy(model(images), labels)
-
-    fit(model, (x_train, y_train), cross_entropy, epochs=epochs, batch_size=128, lr=2e-3, schedule="one-cycle",
-        seed=seed, desc="MNIST feature classifier")
-    torch.save({k: v.cpu() for k, v in model.state_dict().items()}, out)
-    classifier.cache_clear()
-    return (predict(model, x_test).argmax(1) == y_test).float().mean().item()
-
-
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if argv != ["train"]:
-        sys.exit("usage: python -m aecourse.frechet train   (trains the classifier and rewrites its weights)")
-    accuracy_ = train()
-    digest = hashlib.sha256(WEIGHTS.read_bytes()).hexdigest()
-    print(f"wrote {WEIGHTS} (sha256 {digest}); test accuracy {accuracy_:.2%}")
-
-
-if __name__ == "__main__":
-    main()
-

@@ -43,7 +43,8 @@ def _check_fraction(value, name):
 def _check_level(value, name, positive=False):
     """A level is a number, or a tensor of them (one per image, shaped to broadcast against the batch)."""
     if isinstance(value, torch.Tensor):
-        if value.is_floating_point() and bool(torch.isfinite(value).all() and (value > 0 if positive else value >= 0).all()):
+        if value.is_floating_point() and bool(torch.isfinite(value).all()
+                                              and (value > 0 if positive else value >= 0).all()):
             return
         raise ValueError(f"{name} must hold finite floats {'>' if positive else '>='} 0, got a {value.dtype} tensor "
                          f"from {value.min().item():g} to {value.max().item():g}.")
@@ -92,7 +93,8 @@ def speckle(x, sigma, clip=True, generator=None):
 
 
 def poisson(x, peak, clip=True, generator=None):
-    """Shot (Poisson) noise: each pixel counts photons, Poisson(peak * x) / peak, clipped to [0, 1] unless ``clip=False``.
+    """Shot (Poisson) noise: each pixel counts photons, Poisson(peak * x) / peak, clipped to [0, 1]
+    unless ``clip=False``.
 
     The noise scales with the square root of the signal: a pixel of value ``x`` keeps its
     mean and gets variance ``x / peak``. Fewer photons mean stronger noise.

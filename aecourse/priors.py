@@ -74,7 +74,8 @@ def _roll_centre(turns):
 
 
 def swiss_roll(n, turns=1.5, noise=0.15, seed=0):
-    """``n`` samples of a 2-D Swiss roll: a spiral band of ``turns`` turns, centred on the origin, radius up to 4: (n, 2)."""
+    """``n`` samples of a 2-D Swiss roll: a spiral band of ``turns`` turns, centred on the origin,
+    radius up to 4: (n, 2)."""
     _check_count(n)
     generator = torch.Generator().manual_seed(seed)
     points = _roll(n, turns, generator) - _roll_centre(turns)

@@ -11,12 +11,12 @@ import io
 import ipywidgets as widgets
 import torch
 from PIL import Image
-
 from torchvision.utils import make_grid
 
 from . import noise
 from .metrics import psnr, squared_error_per_image
 from .runtime import predict
+
 
 def image_png(image, scale=4):
     """PNG bytes of an image with values in [0, 1], enlarged ``scale`` times.
@@ -106,7 +106,8 @@ class LatentExplorer(_TextFallback, widgets.VBox):
         for slider in self.sliders:
             slider.observe(self._update, names="value")
         self._configure()
-        super().__init__(controls + [widgets.HBox([widgets.VBox(self.sliders), widgets.VBox([self.image, self.caption])])])
+        picture = widgets.VBox([self.image, self.caption])
+        super().__init__(controls + [widgets.HBox([widgets.VBox(self.sliders), picture])])
 
     def _configure(self, _change=None):
         """Give the sliders the labels, ranges and start values of the chosen way to move."""
@@ -332,7 +333,8 @@ class UnitExplorer(_TextFallback, widgets.VBox):
             if codes.ndim != 2 or len(codes) != len(images) or filters.shape[0] != codes.shape[1]:
                 raise ValueError(f"{label}: expected filters (units, C, H, W) and codes ({len(images)}, units), got "
                                  f"{tuple(filters.shape)} and {tuple(codes.shape)}.")
-        self.models = {label: (filters.detach().cpu(), codes.detach().cpu()) for label, (filters, codes) in models.items()}
+        self.models = {label: (filters.detach().cpu(), codes.detach().cpu())
+                       for label, (filters, codes) in models.items()}
         self.images, self.labels, self.top = images.detach().cpu(), labels, top
         self.model_choice = widgets.Dropdown(options=list(models), description="model")
         self.rank = widgets.IntSlider(value=0, min=0, description="unit rank")
@@ -396,9 +398,9 @@ class InterpolationExplorer(_TextFallback, widgets.VBox):
         for control in (self.start, self.end, self.t):
             control.observe(self._update, names="value")
         self._update()
-        super().__init__([widgets.HBox([self.start, self.end]), self.t,
-                          widgets.HBox([_labelled(name, picture) for name, picture in self.ends.items()]
-                                       + [_labelled(f"{label} at t", picture) for label, picture in self.pictures.items()])])
+        pictures = ([_labelled(name, picture) for name, picture in self.ends.items()]
+                    + [_labelled(f"{label} at t", picture) for label, picture in self.pictures.items()])
+        super().__init__([widgets.HBox([self.start, self.end]), self.t, widgets.HBox(pictures)])
 
     def decoded(self, label):
         """What the model called ``label`` decodes at the current ``t``: an image (C, H, W)."""

@@ -75,7 +75,8 @@ def main():
 
     objectives = {
         "dense": ("relu", squared_error),
-        "L1": ("relu", lambda m, x: squared_error(m, x) + 0.1 * (m.encode(x) * m.decoder.weight.norm(dim=0)).sum(1).mean()),
+        "L1": ("relu", lambda m, x: squared_error(m, x)
+                                    + 0.1 * (m.encode(x) * m.decoder.weight.norm(dim=0)).sum(1).mean()),
         "KL": ("sigmoid", lambda m, x: squared_error(m, x) + losses.kl_sparsity(m.encode(x), 0.05, 3.0)),
         "top-k": ("topk", squared_error),
     }

@@ -34,19 +34,18 @@ REPO = course_root()
 NOTEBOOKS_DIR = REPO / "notebooks"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = REPO / "build" / "screenshots"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                  "--disable-background-networking", "--disable-component-update"]
 
 try:
-    from playwright.sync_api import sync_playwright
+    import playwright
 except ImportError:  # pragma: no cover - playwright is a test dependency
-    sync_playwright = None
+    playwright = None
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"browser tests skipped: no Chromium at {CHROMIUM} (install it: apt-get install chromium)"),
-    pytest.mark.skipif(sync_playwright is None, reason="browser tests skipped: playwright is not installed"),
+                       reason=f"browser tests skipped: no Chromium at {CHROMIUM} "
+                              "(install it: apt-get install chromium)"),
+    pytest.mark.skipif(playwright is None, reason="browser tests skipped: playwright is not installed"),
 ]
 
 
@@ -94,16 +93,6 @@ def lab(tmp_path_factory, student_versions):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from aecourse.exercises import (CORRECT, INCORRECT, NOT_ATTEMPTED, Case, Exercise, Fallback, nb01,
-                                run_with_time_limit)
-from aecourse import metrics
+from aecourse import losses, metrics
 from aecourse.course import anatomy
+from aecourse.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, Case, Exercise, Fallback, nb01, run_with_time_limit
 from aecourse.exercises.guard import _package_functions
 from aecourse.grading import notebooks_dir
 
@@ -318,7 +317,7 @@ NB04_ANSWERS = {
          (lambda x_hat, x: 10 * torch.log10((x_hat - x).pow(2).flatten(1).mean(1)), "wrong sign")],
     ),
 }
-from aecourse import metrics, noise  # noqa: E402
+from aecourse import noise  # noqa: E402
 
 NB04_ANSWERS["psnr"][1].append((lambda x_hat, x: metrics.psnr(x_hat, x), "aecourse.metrics.psnr"))
 NB04_ANSWERS["masking"][1].append((lambda x, p: noise.masking(x, p), "aecourse.noise.masking"))

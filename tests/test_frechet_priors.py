@@ -1,7 +1,9 @@
 """The Fréchet distance, its shipped classifier, prior samplers and two-sample statistics."""
 import math
 
+import numpy as np
 import pytest
+import scipy.linalg
 import torch
 
 from aecourse import data, frechet, priors, twosample
@@ -17,6 +19,33 @@ def test_frechet_distance_of_two_gaussians_has_the_known_value():
     assert frechet.frechet_distance_of_features(a, a) == pytest.approx(0.0, abs=1e-6)
 
 
+def features_with(mean, cov, n=1000, seed=0):
+    """n feature vectors whose sample mean and covariance are exactly ``mean`` and ``cov``."""
+    mean, cov = torch.tensor(mean, dtype=torch.float64), torch.tensor(cov, dtype=torch.float64)
+    z = torch.randn(n, len(mean), generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    z = z - z.mean(0)
+    white = z @ torch.linalg.inv(torch.linalg.cholesky(torch.cov(z.T))).T  # sample covariance: the identity
+    return mean + white @ torch.linalg.cholesky(cov).T
+
+
+def test_frechet_distance_of_non_commuting_covariances_has_the_closed_form_value():
+    a = features_with([0.0, 0.0], [[9.0, 0.0], [0.0, 1.0]])
+    b = features_with([1.0, 2.0], [[2.0, 1.0], [1.0, 1.0]], seed=1)
+    # C1 C2 != C2 C1; for 2 x 2 matrices Tr sqrt(C1 C2) = sqrt(Tr(C1 C2) + 2 sqrt(det C1 det C2)) = sqrt(19 + 6)
+    assert frechet.frechet_distance_of_features(a, b) == pytest.approx(5 + 10 + 3 - 2 * 5, rel=1e-6)
+
+
+def test_frechet_distance_matches_scipy_for_random_non_commuting_covariances():
+    g = torch.Generator().manual_seed(0)
+    d, n = 6, 500
+    a = torch.randn(n, d, generator=g, dtype=torch.float64) @ torch.randn(d, d, generator=g, dtype=torch.float64)
+    b = 1.0 + torch.randn(n, d, generator=g, dtype=torch.float64) @ torch.randn(d, d, generator=g, dtype=torch.float64)
+    mean_a, mean_b, cov_a, cov_b = a.mean(0).numpy(), b.mean(0).numpy(), np.cov(a.T.numpy()), np.cov(b.T.numpy())
+    assert not np.allclose(cov_a @ cov_b, cov_b @ cov_a)
+    expected = ((mean_a - mean_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * scipy.linalg.sqrtm(cov_a @ cov_b).real)
+    assert frechet.frechet_distance_of_features(a, b) == pytest.approx(expected, rel=1e-6)
+
+
 def test_frechet_distance_needs_enough_samples():
     with pytest.raises(ValueError, match="too few"):
         frechet.frechet_distance_of_features(torch.randn(10, 20), torch.randn(100, 20))
@@ -29,7 +58,8 @@ def test_the_shipped_classifier_is_accurate_and_its_distance_orders_sample_quali
     assert frechet.accuracy(x, y) > 0.985
     floor = frechet.frechet_distance(x[:1000], x[1000:])
     blurred = torch.nn.functional.avg_pool2d(x[1000:], 3, stride=1, padding=1)
-    assert floor < frechet.frechet_distance(x[:1000], blurred) < frechet.frechet_distance(x[:1000], torch.rand(1000, 1, 28, 28))
+    noise = torch.rand(1000, 1, 28, 28)
+    assert floor < frechet.frechet_distance(x[:1000], blurred) < frechet.frechet_distance(x[:1000], noise)
     assert frechet.features(x[:3]).shape == (3, 128) and frechet.predicted_labels(x[:5]).shape == (5,)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from aecourse.course import anatomy
 from aecourse.course.__main__ import POINTS_BEGIN, POINTS_END, updated
-from aecourse.course.lint import lint, lint_notebook
+from aecourse.course.lint import lint
 from aecourse.paths import course_root
 
 ROOT = course_root()
@@ -43,7 +43,8 @@ def drop_a_section(notebook):
 
 def drop_a_statement(notebook):
     index = first(lambda c: c.cell_type == "markdown" and anatomy.EXERCISE_HEADING.search(anatomy.source(c)), notebook)
-    notebook.cells[index].source = anatomy.EXERCISE_HEADING.sub("### Something else", anatomy.source(notebook.cells[index]))
+    notebook.cells[index].source = anatomy.EXERCISE_HEADING.sub("### Something else",
+                                                                anatomy.source(notebook.cells[index]))
     return notebook
 
 
@@ -136,7 +137,8 @@ def test_slide_types_follow_one_rule_and_an_authors_choice_is_kept():
 
     cells = [nbformat.v4.new_markdown_cell("# 01 · Title"),
              nbformat.v4.new_code_cell("profile = aecourse.setup(seed=0)"),
-             nbformat.v4.new_markdown_cell("Intro.\n\n## 1 · A section\n\nText.\n\n### Exercise 1 · Do it\n\nWrite it."),
+             nbformat.v4.new_markdown_cell("Intro.\n\n## 1 · A section\n\nText.\n\n"
+                                           "### Exercise 1 · Do it\n\nWrite it."),
              nbformat.v4.new_code_cell("def f(x):\n    return x"),
              nbformat.v4.new_code_cell("LatentExplorer(model.decoder, codes)"),
              nbformat.v4.new_markdown_cell("A short caption."),

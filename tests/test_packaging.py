@@ -33,14 +33,16 @@ def wheel(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_every_subpackage_and_nothing_else(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for package in ("aecourse/__init__.py", "aecourse/exercises/__init__.py", "aecourse/exercises/core.py",
-                    "aecourse/grading/__init__.py", "aecourse/grading/lint.py", "aecourse/results.py"):
+                    "aecourse/grading/__init__.py", "aecourse/course/lint.py", "aecourse/results.py"):
         assert package in names
     assert not any(name.startswith(("tests/", "notebooks/", "data/", "benchmarks/")) for name in names)
 
 
+@pytest.mark.slow
 def test_an_installed_wheel_imports_everything_and_loads_data_from_aecourse_data(wheel, tmp_path):
     target, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -53,7 +55,7 @@ def test_an_installed_wheel_imports_everything_and_loads_data_from_aecourse_data
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["file"].startswith(str(target))  # the wheel's copy, not the checkout
-    assert "aecourse.exercises.nb01" in report["modules"] and "aecourse.grading.lint" in report["modules"]
+    assert "aecourse.exercises.nb01" in report["modules"] and "aecourse.course.lint" in report["modules"]
     assert report["shape"] == [10, 1, 28, 28]
 
     env.pop("AECOURSE_DATA")  # and without it, a clear message instead of a traceback from deep inside

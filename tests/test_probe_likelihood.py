@@ -28,7 +28,8 @@ def test_the_probe_agrees_with_scikit_learns_logistic_regression():
 
 def test_the_probe_rejects_mismatched_inputs():
     with pytest.raises(ValueError, match="width"):
-        linear_probe(torch.rand(10, 3), torch.zeros(10, dtype=torch.long), torch.rand(5, 4), torch.zeros(5, dtype=torch.long))
+        linear_probe(torch.rand(10, 3), torch.zeros(10, dtype=torch.long),
+                     torch.rand(5, 4), torch.zeros(5, dtype=torch.long))
     with pytest.raises(ValueError, match="integer tensor"):
         linear_probe(torch.rand(10, 3), torch.zeros(10), torch.rand(5, 3), torch.zeros(5, dtype=torch.long))
 
@@ -63,7 +64,8 @@ def test_the_bound_rises_with_k_stays_above_the_elbo_and_k1_is_the_elbo():
     for seed in range(50):  # the ELBO by Monte Carlo: E_q[log p(x|z)] - KL
         torch.manual_seed(seed)
         z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)
-        reconstruction = -torch.nn.functional.binary_cross_entropy_with_logits(model.decode(z), x, reduction="none").sum(1)
+        reconstruction = -torch.nn.functional.binary_cross_entropy_with_logits(
+            model.decode(z), x, reduction="none").sum(1)
         elbo.append(reconstruction - gaussian_kl(mu, logvar))
     elbo = torch.stack(elbo).mean(0).detach()
     bounds = {k: log_mean_exp(log_weights_of(model, x, k, seed=0, batch_size=500)) for k in (1, 10, 200)}

@@ -6,7 +6,7 @@ import pytest
 
 from aecourse import results
 from aecourse.paths import course_root
-from aecourse.results import MIME, Results
+from aecourse.results import Results
 
 ROOT = course_root()
 

@@ -118,6 +118,14 @@ def test_default_device_is_usable():
     assert torch.zeros(1, device=runtime.default_device()).device.type in {"cuda", "mps", "cpu"}
 
 
+@pytest.mark.parametrize("cuda, mps, expected", [(True, True, "cuda"), (True, False, "cuda"), (False, True, "mps"),
+                                                 (False, False, "cpu")])
+def test_default_device_prefers_cuda_then_mps_then_the_cpu(monkeypatch, cuda, mps, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert runtime.default_device() == torch.device(expected)
+
+
 def test_weight_decay_with_your_own_optimiser_is_refused_not_ignored(blobs):
     model = small_model()
     with pytest.raises(ValueError, match="your own optimizer"):

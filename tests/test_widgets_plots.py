@@ -1,10 +1,27 @@
+from io import BytesIO
+
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
-from aecourse import plots, runtime, train
+from aecourse import noise, plots, runtime, train
 from aecourse.models import MLPAutoencoder
 from aecourse.widgets import LatentExplorer, ReconstructionBrowser, image_png
+
+EIGHT_BITS = 0.5 / 255 + 1e-6  # the most a PNG's pixel differs from the value it was rounded from
+
+
+def shown(picture, scale=4):
+    """The image a widget's PNG shows, shrunk back by ``scale``: a tensor (C, H, W) in [0, 1]."""
+    pixels = torch.from_numpy(np.array(Image.open(BytesIO(picture.value))))[::scale, ::scale]
+    return (pixels[None] if pixels.ndim == 2 else pixels.permute(2, 0, 1)).float() / 255
+
+
+def shows(picture, image, scale=4):
+    """Whether a widget's PNG shows ``image`` (C, H, W), up to the rounding to 8 bits."""
+    return torch.allclose(shown(picture, scale), image.detach().clamp(0, 1), rtol=0, atol=EIGHT_BITS)
 
 
 @pytest.mark.parametrize("size", [2, 8, 20, 64])
@@ -15,9 +32,9 @@ def test_latent_explorer_works_for_any_code_size(size):
     explorer = LatentExplorer(model.decoder, codes, max_sliders=8)
     assert len(explorer.sliders) == min(size, 8)
     assert explorer.code().shape == (1, size)
-    before = explorer.image.value
+    assert shows(explorer.image, model.decoder(explorer.code())[0], scale=6)
     explorer.sliders[0].value = explorer.sliders[0].max
-    assert explorer.image.value != before
+    assert shows(explorer.image, model.decoder(explorer.code())[0], scale=6)
     assert "run the notebook" in explorer._repr_mimebundle_()["text/plain"]  # for static pages
     if size <= 8:
         assert explorer.mode is None and explorer.sliders[0].description == "z[0]"
@@ -37,6 +54,7 @@ def test_latent_explorer_works_for_any_code_size(size):
     explorer.sliders[1].value = explorer.sliders[1].max
     code = explorer.code()[0]
     assert code[9] == pytest.approx(explorer.sliders[1].max) and code[0] == pytest.approx(explorer.median[0].item())
+    assert shows(explorer.image, model.decoder(explorer.code())[0], scale=6)
 
 
 def test_latent_explorer_rejects_bad_codes():
@@ -47,24 +65,21 @@ def test_latent_explorer_rejects_bad_codes():
         LatentExplorer(decoder, torch.randn(1, 2))
 
 
-def test_reconstruction_browser_follows_model_and_image_choice():
-    models = {"two": MLPAutoencoder((784, 16, 2)), "eight": MLPAutoencoder((784, 16, 8))}
+def test_reconstruction_browser_shows_the_chosen_image_and_the_chosen_models_output():
+    models = {"flipped": lambda x: x.flip(-1), "inverted": lambda x: 1 - x}
     images = torch.rand(5, 1, 28, 28)
     browser = ReconstructionBrowser(models, images)
-    first_original, first_recon = browser.original.value, browser.reconstruction.value
+    assert shows(browser.original, images[0]) and shows(browser.reconstruction, images[0].flip(-1))
     browser.index.value = 3
-    assert browser.original.value != first_original
-    recon_two = browser.reconstruction.value
-    browser.model_choice.value = "eight"
-    assert browser.reconstruction.value not in (recon_two, first_recon)
-    assert "squared error" in browser.error.value
+    assert shows(browser.original, images[3]) and shows(browser.reconstruction, images[3].flip(-1))
+    browser.model_choice.value = "inverted"
+    assert shows(browser.original, images[3]) and shows(browser.reconstruction, 1 - images[3])
+    assert browser.error.value.startswith("squared error of this image: <b>")
+    error = float(browser.error.value.split("<b>")[1].split("</b>")[0])  # shown with 2 decimals
+    assert error == pytest.approx((1 - 2 * images[3]).pow(2).sum().item(), abs=0.01)
 
 
 def test_image_png_is_a_png_of_the_requested_size():
-    from io import BytesIO
-
-    from PIL import Image
-
     png = image_png(torch.rand(1, 28, 28), scale=3)
     assert Image.open(BytesIO(png)).size == (84, 84)
 
@@ -79,7 +94,8 @@ def test_plots_have_titles_labels_and_legends():
     history = train.History(train=[3.0, 2.0], test=[3.5, 2.5])
     plots.loss_curves({"run": history}, title="losses")
     ax = plt.gcf().axes[0]
-    assert ax.get_xlabel() == "epoch" and [t.get_text() for t in ax.get_legend().get_texts()] == ["run train", "run test"]
+    assert ax.get_xlabel() == "epoch"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["run train", "run test"]
     x = torch.rand(4, 1, 28, 28)
     plots.reconstructions(x, x, n=3)
     assert len(plt.gcf().axes) == 6
@@ -102,20 +118,31 @@ def test_plots_reject_bad_shapes():
         plots.image_rows({"a": torch.rand(2, 1, 4, 4)}, captions={"b": ["x"]})
 
 
+def shows_the_choice(explorer):
+    """Whether a DenoisingExplorer shows the chosen image, its noisy version (seeded by the image's index) and
+    the chosen denoiser's output."""
+    i = explorer.index.value
+    clean = explorer.images[i: i + 1]
+    noisy = noise.corrupt(clean, explorer.kind.value, explorer.level.value, generator=i)
+    denoised = explorer.models[explorer.model_choice.value](noisy)
+    return all(shows(explorer.pictures[name], image[0])
+               for name, image in (("clean", clean), ("noisy", noisy), ("denoised", denoised)))
+
+
 def test_denoising_explorer_follows_noise_strength_model_and_image():
     from aecourse.widgets import DenoisingExplorer
 
-    models = {"a": MLPAutoencoder((784, 16, 8)), "b": MLPAutoencoder((784, 16, 4))}
-    explorer = DenoisingExplorer(models, torch.rand(5, 1, 28, 28))
-    noisy, denoised = explorer.pictures["noisy"].value, explorer.pictures["denoised"].value
+    explorer = DenoisingExplorer({"flipped": lambda x: x.flip(-1), "inverted": lambda x: 1 - x},
+                                 torch.rand(5, 1, 28, 28))
+    assert shows_the_choice(explorer)
     explorer.kind.value = "masking"
-    assert explorer.level.value == 0.5 and explorer.pictures["noisy"].value != noisy
-    noisy = explorer.pictures["noisy"].value
+    assert explorer.level.value == 0.5 and shows_the_choice(explorer)
     explorer.level.value = 0.9
-    assert explorer.pictures["noisy"].value != noisy
-    explorer.model_choice.value = "b"
-    assert explorer.pictures["denoised"].value != denoised
+    assert shows_the_choice(explorer)
+    explorer.model_choice.value = "inverted"
+    assert shows_the_choice(explorer)
     explorer.index.value = 2
+    assert shows_the_choice(explorer)
     assert "PSNR noisy" in explorer.scores.value and "run the notebook" in explorer._repr_mimebundle_()["text/plain"]
 
 
@@ -128,9 +155,8 @@ def test_denoising_explorer_gives_each_noise_its_own_level_range():
     explorer.kind.value = "poisson"
     assert (explorer.level.description, explorer.level.min, explorer.level.max, explorer.level.value) == \
         ("peak", 1.0, 100.0, 20)
-    noisy = explorer.pictures["noisy"].value
     explorer.level.value = 3
-    assert explorer.pictures["noisy"].value != noisy
+    assert shows_the_choice(explorer)
     explorer.kind.value = "speckle"
     assert (explorer.level.description, explorer.level.max, explorer.level.value) == ("sigma", 2.0, 1.5)
     explorer.kind.value = "gaussian"
@@ -153,13 +179,17 @@ def test_feature_map_explorer_follows_image_and_layer():
         def forward(self, x):
             return self.decoder(self.encoder(x))
 
-    explorer = FeatureMapExplorer(Model(), torch.rand(4, 1, 28, 28))
+    model, images = Model(), torch.rand(4, 1, 28, 28)
+    explorer = FeatureMapExplorer(model, images)
     assert [label for label, _ in explorer.layer.options] == ["conv 1 (8 maps)", "conv 2 (4 maps)"]
-    maps = explorer.feature_maps()
-    assert maps.shape == (8, 14, 14) and maps.min() >= 0  # after the batch norm and the ReLU
-    before = explorer.maps.value, explorer.original.value
+    assert explorer.feature_maps().shape == (8, 14, 14)
     explorer.index.value = 3
-    assert explorer.maps.value != before[0] and explorer.original.value != before[1]
+    model.eval()  # as the widget computes (showing feature maps leaves the encoder's layers in training mode)
+    maps, reconstruction = model.encoder[:3](images[3:4])[0], model(images[3:4])[0]  # maps after the norm and ReLU
+    assert shows(explorer.original, images[3]) and shows(explorer.reconstruction, reconstruction)
+    first = (maps[0] - maps[0].min()) / (maps[0].max() - maps[0].min())  # each map scaled to [0, 1] on its own
+    assert torch.allclose(shown(explorer.maps, scale=96 // 14)[:, 1:15, 1:15], first, rtol=0, atol=EIGHT_BITS)
+    assert torch.allclose(explorer.feature_maps(), maps)
     explorer.layer.value = 3
     assert explorer.feature_maps().shape == (4, 7, 7) and "4 feature maps of 7 x 7" in explorer.caption.value
     with pytest.raises(ValueError, match="no nn.Conv2d"):
@@ -167,10 +197,6 @@ def test_feature_map_explorer_follows_image_and_layer():
 
 
 def test_image_png_draws_colour_images():
-    from io import BytesIO
-
-    from PIL import Image
-
     picture = Image.open(BytesIO(image_png(torch.rand(3, 32, 32), scale=2)))
     assert picture.size == (64, 64) and picture.mode == "RGB"
 
@@ -193,16 +219,21 @@ def test_code_snapshots_step_through_epochs():
 def test_interpolation_and_unit_explorers_follow_their_controls():
     from aecourse.widgets import InterpolationExplorer, UnitExplorer
 
-    model = MLPAutoencoder((784, 16, 4))
-    explorer = InterpolationExplorer({"a": (model.encoder, model.decoder)}, torch.rand(6, 1, 28, 28))
-    before = explorer.pictures["a"].value
+    images = torch.rand(6, 1, 28, 28)
+    explorer = InterpolationExplorer({"pixels": (lambda x: x.flatten(1), lambda z: z.view(-1, 1, 28, 28))}, images)
+    assert shows(explorer.pictures["pixels"], 0.5 * images[0] + 0.5 * images[1])
     explorer.end.value = 5
-    assert explorer.pictures["a"].value != before and explorer.decoded("a").shape == (1, 28, 28)
-    codes = torch.relu(torch.randn(50, 20))
-    units = UnitExplorer({"m": (torch.randn(20, 1, 28, 28), codes)}, torch.rand(50, 1, 28, 28),
-                         labels=torch.arange(50) % 10)
-    gallery = units.gallery.value
+    assert shows(explorer.pictures["pixels"], 0.5 * images[0] + 0.5 * images[5])
+    explorer.t.value = 0.25
+    assert shows(explorer.pictures["pixels"], 0.75 * images[0] + 0.25 * images[5])
+    assert shows(explorer.ends["from"], images[0], scale=3) and shows(explorer.ends["to"], images[5], scale=3)
+    filters, codes, images = torch.randn(20, 1, 28, 28), torch.relu(torch.randn(50, 20)), torch.rand(50, 1, 28, 28)
+    units = UnitExplorer({"m": (filters, codes)}, images, labels=torch.arange(50) % 10)
     units.rank.value = 5
-    assert units.gallery.value != gallery and "labels of the top images" in units.caption.value
+    unit = units.unit()
+    drawn = (filters[unit] - filters[unit].min()) / (filters[unit].max() - filters[unit].min())
+    strongest = images[codes[:, unit].argmax()]  # the first image of the gallery
+    assert shows(units.filter, drawn) and "labels of the top images" in units.caption.value
+    assert torch.allclose(shown(units.gallery, scale=3)[:, 1:29, 1:29], strongest, rtol=0, atol=EIGHT_BITS)
     with pytest.raises(ValueError, match="expected filters"):
         UnitExplorer({"m": (torch.randn(3, 1, 28, 28), codes)}, torch.rand(50, 1, 28, 28))

@@ -5,8 +5,8 @@ import nbformat
 import pytest
 
 from aecourse.course import workspace
-from aecourse.grading import GradingError
 from aecourse.course.__main__ import main
+from aecourse.grading import GradingError
 from aecourse.paths import course_root
 
 pytestmark = pytest.mark.slow  # nbgrader releases the notebooks

@@ -164,7 +164,8 @@ def seeded(seed):
 # Each returns the ``compare`` or ``observe`` step of a Case: ``Case(description, inputs=..., compare=same_shape())``.
 
 def same_shape():
-    """Compare only the kind of result: a floating tensor of the reference's shape and dtype (e.g. one value per image)."""
+    """Compare only the kind of result: a floating tensor of the reference's shape and dtype
+    (e.g. one value per image)."""
     def compare(got, expected, what):
         expect_float_tensor(got, expected.shape, what)
         if got.dtype != expected.dtype:

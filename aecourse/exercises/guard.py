@@ -18,7 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 
 _PACKAGE, _PACKAGE_PATH = __name__.split(".")[0], str(Path(__file__).resolve().parents[1])
-_NOT_IMPLEMENTATIONS = ("aecourse.exercises", "aecourse.course", "aecourse.grading")  # where same-named functions are not the answer
+# where same-named functions are not the answer
+_NOT_IMPLEMENTATIONS = ("aecourse.exercises", "aecourse.course", "aecourse.grading")
 
 
 @lru_cache(maxsize=None)

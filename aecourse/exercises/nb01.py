@@ -4,7 +4,6 @@ import torch
 from .core import Case, Exercise
 from .expect import Mistake, exact_int, finite_and_close, gradients, ratio, seeded
 
-
 # --- Exercise 1: parameters of a fully connected network -------------------------------------
 
 def count_parameters_reference(layer_sizes):

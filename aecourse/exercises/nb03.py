@@ -5,7 +5,6 @@ import torch.nn as nn
 from .core import Case, Exercise
 from .expect import Mistake, call, exact_int, expect_float_tensor, seeded
 
-
 # --- Exercise 1: parameters of a convolution --------------------------------------------------
 
 def conv_parameters_reference(in_channels, out_channels, kernel):

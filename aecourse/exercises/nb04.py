@@ -134,7 +134,8 @@ psnr = Exercise(
     "Exercise 3: PSNR",
     metrics.psnr,
     cases=[
-        Case("an error of 0.1 everywhere is 20 dB", inputs=lambda: (torch.full((2, 1, 4, 4), 0.1), torch.zeros(2, 1, 4, 4)),
+        Case("an error of 0.1 everywhere is 20 dB",
+             inputs=lambda: (torch.full((2, 1, 4, 4), 0.1), torch.zeros(2, 1, 4, 4)),
              compare=close(atol=1e-3), mistakes=PSNR_MISTAKES),
         Case("one value per image, 6 images, one much noisier", inputs=_noisy_batch,
              compare=close(atol=1e-3), mistakes=PSNR_MISTAKES),

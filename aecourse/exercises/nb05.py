@@ -71,7 +71,8 @@ TOP_K_MISTAKES = [
     Mistake("you kept the k smallest values, not the k largest",
             lambda got, expected, codes, k: torch.equal(got, -sparsity.top_k(-codes, k))),
     Mistake(lambda got, expected, codes, k: f"some rows keep {int((got != 0).sum(1).min())} to "
-                                            f"{int((got != 0).sum(1).max())} values; every row must keep exactly k = {k}",
+                                            f"{int((got != 0).sum(1).max())} values; "
+                                            f"every row must keep exactly k = {k}",
             lambda got, expected, codes, k: not torch.equal((got != 0).sum(1), (expected != 0).sum(1))),
 ]
 
@@ -104,7 +105,8 @@ top_k = Exercise(
         Case("ties: still exactly k values per row", inputs=_tied_codes, compare=_count_kept),
         Case("gradients flow through the kept values only", inputs=_random_codes(3, 20, 2),
              observe=gradients(wrt=(0,))),
-        Case("keeps the dtype and shape (N, units)", inputs=lambda: (torch.randn(2, 7, generator=seeded(3)).double(), 3),
+        Case("keeps the dtype and shape (N, units)",
+             inputs=lambda: (torch.randn(2, 7, generator=seeded(3)).double(), 3),
              compare=same_shape()),
     ],
     hints=[

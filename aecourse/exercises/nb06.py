@@ -8,7 +8,6 @@ from .. import likelihood, losses
 from .core import Case, Exercise
 from .expect import Mistake, call, expect_float_tensor, finite_and_close, gradients, ratio, seeded
 
-
 # --- Exercise 1: the reparameterisation trick -------------------------------------------------
 
 def reparameterize_reference(mu, logvar):
@@ -105,7 +104,8 @@ gaussian_kl = Exercise(
     cases=[
         Case("6 random Gaussians in 4 dimensions", inputs=_gaussians(0), mistakes=KL_MISTAKES),
         Case("zero at the prior: mu = 0, logvar = 0", inputs=lambda: (torch.zeros(3, 5), torch.zeros(3, 5))),
-        Case("a wide, far Gaussian (logvar = 5, mu = 10)", inputs=lambda: (torch.full((2, 3), 10.0), torch.full((2, 3), 5.0)),
+        Case("a wide, far Gaussian (logvar = 5, mu = 10)",
+             inputs=lambda: (torch.full((2, 3), 10.0), torch.full((2, 3), 5.0)),
              mistakes=KL_MISTAKES),
         Case("gradients reach mu and logvar", inputs=_gaussians(2), observe=gradients(wrt=(0, 1))),
     ],

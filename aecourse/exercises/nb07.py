@@ -37,10 +37,11 @@ DISCRIMINATOR_MISTAKES = [
                 got, discriminator_loss_reference(fake, real), rtol=1e-4)),
     Mistake("with smoothing, only the real targets move (1 -> 1 - smoothing); the fake targets stay at 0 "
             "(one-sided label smoothing, Salimans et al. 2016)",
-            lambda got, expected, real, fake, smoothing=0.0: smoothing > 0 and any(torch.isclose(got, value, rtol=1e-4) for value in (
-                discriminator_loss_reference(real, fake),
-                F.binary_cross_entropy_with_logits(real, torch.full_like(real, 1 - smoothing))
-                + F.binary_cross_entropy_with_logits(fake, torch.full_like(fake, smoothing))))),
+            lambda got, expected, real, fake, smoothing=0.0: smoothing > 0 and any(
+                torch.isclose(got, value, rtol=1e-4) for value in (
+                    discriminator_loss_reference(real, fake),
+                    F.binary_cross_entropy_with_logits(real, torch.full_like(real, 1 - smoothing))
+                    + F.binary_cross_entropy_with_logits(fake, torch.full_like(fake, smoothing))))),
     Mistake("your loss is half the expected value: add the real and the fake terms, each a mean over its batch",
             lambda got, expected, *args: torch.isclose(got * 2, expected, rtol=1e-4)),
 ]
