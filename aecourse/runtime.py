@@ -95,19 +95,20 @@ def predict(function, x, batch_size=1000):
 
     Returns:
         The outputs (N, ...) concatenated on the CPU. A module is put in evaluation
-        mode for the call and restored afterwards.
+        mode for the call, and each of its submodules gets its own mode back afterwards
+        (a slice such as ``model.encoder[:3]`` of a model in evaluation mode stays so).
     """
-    is_module = isinstance(function, torch.nn.Module)
+    modes = [(module, module.training) for module in function.modules()] \
+        if isinstance(function, torch.nn.Module) else []
     device = device_of(function, x.device)
-    was_training = is_module and function.training
-    if is_module:
-        function.eval()
+    for module, _ in modes:
+        module.eval()
     try:
         with isolated_rng():
             return torch.cat([function(batch.to(device)).cpu() for batch in Batches(x, batch_size=batch_size)])
     finally:
-        if was_training:
-            function.train()
+        for module, training in modes:
+            module.training = training
 
 
 @torch.no_grad()

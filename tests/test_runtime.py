@@ -38,8 +38,8 @@ def test_predict_evaluate_and_widget_redraws_leave_the_global_generator_alone(mo
     browser.index.value = 3
     denoising = DenoisingExplorer({"a": model}, x[:5])
     denoising.level.value = 0.3
-    nb04.psnr.evaluate(nb04.psnr_reference)  # an exercise check draws random numbers too
-    nb04.salt_and_pepper.evaluate(nb04.salt_and_pepper_reference)
+    nb04.psnr.evaluate(nb04.psnr.reference)  # an exercise check draws random numbers too
+    nb04.salt_and_pepper.evaluate(nb04.salt_and_pepper.reference)
     assert torch.equal(torch.get_rng_state(), state)
 
 
@@ -90,6 +90,17 @@ def test_predict_restores_training_mode_even_when_the_function_fails(model):
     with pytest.raises(RuntimeError):
         runtime.predict(broken, torch.rand(3, 2))
     assert broken.training
+
+
+def test_predict_gives_every_submodule_its_own_mode_back(model):
+    """A slice of a model in evaluation mode starts in training mode itself; its layers must stay in eval."""
+    model.eval()
+    runtime.predict(model.encoder[:2], torch.rand(3, 1, 28, 28))
+    assert not any(module.training for module in model.modules())
+    model.train()
+    model.decoder.eval()  # a model half in each mode keeps both halves as they were
+    runtime.predict(model, torch.rand(3, 1, 28, 28))
+    assert model.encoder.training and not model.decoder.training
 
 
 def test_predict_finds_the_device_of_the_module_a_function_uses(model):
