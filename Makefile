@@ -53,14 +53,14 @@ slides: install $(SLIDES_LIB)
 # The learner's workspace/: the exercises to do, no solutions. Made on the first run; later runs only add
 # notebooks that are new to the course and never touch yours.
 lab: install $(LAB_SETTINGS)
-	$(BIN)/python -m aecourse.course workspace
+	$(BIN)/python -m aecourse.workspace
 	@echo "Starting JupyterLab in workspace/: open the http://localhost:$(PORT)/lab?token=... URL printed below."
 	$(BIN)/jupyter lab --notebook-dir=workspace --port=$(PORT) --no-browser $(OFFLINE_LAB) $(ALLOW_ROOT)
 
 # A fresh copy of one workspace notebook (asks first, or YES=1; the old one is kept in workspace/.replaced/).
 reset: install
 	@test -n "$(NB)" || { echo "usage: make reset NB=03"; exit 2; }
-	$(BIN)/python -m aecourse.course workspace --reset $(NB) $(if $(YES),--yes)
+	$(BIN)/python -m aecourse.workspace --reset $(NB) $(if $(YES),--yes)
 
 # The instructor's notebooks with their worked solutions and committed results.
 lab-solutions: install $(LAB_SETTINGS)
@@ -88,7 +88,8 @@ student: install
 	rm -rf $(STUDENT_DIR)
 	$(BIN)/python -m aecourse.grading release --to $(STUDENT_DIR)
 
-# Autograde a folder of submissions (one subfolder per student): build/grades/grades.csv + feedback.
+# Autograde a folder of submissions (one subfolder per student): build/grades/grades.csv + feedback, and the
+# class report (pass rate, mean points and most common mistakes per exercise): build/grades/report.{md,csv}.
 grade: install
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-with-one-subfolder-per-student"; exit 2; }
 	$(BIN)/python -m aecourse.grading grade $(SUBMISSIONS) --out build/grades

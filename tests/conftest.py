@@ -31,7 +31,7 @@ def student_versions():
 
     from filelock import FileLock
 
-    from aecourse.course import workspace
+    from aecourse import workspace
     from aecourse.paths import course_root
 
     root = course_root()

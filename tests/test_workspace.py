@@ -4,8 +4,7 @@ import shutil
 import nbformat
 import pytest
 
-from aecourse.course import workspace
-from aecourse.course.__main__ import main
+from aecourse import workspace
 from aecourse.grading import GradingError
 from aecourse.paths import course_root
 
@@ -62,7 +61,7 @@ def test_reset_replaces_one_notebook_and_keeps_the_old_one(course, capsys):
     number = NOTEBOOKS[-1].name[:2]
 
     with pytest.raises(SystemExit) as refused:  # no terminal to ask on, and no --yes: nothing changes
-        main(["workspace", "--dir", str(folder), "--reset", number])
+        workspace.main(["--dir", str(folder), "--reset", number])
     assert refused.value.code == 1 and "my notes" in sources(mine)
 
     path, kept = workspace.reset(number, folder, notebooks)

@@ -1,12 +1,11 @@
-"""Command line: ``python -m aecourse.course {lint,points,slides,workspace}`` (see :mod:`aecourse.course`)."""
+"""Command line: ``python -m aecourse.course {lint,points,slides}`` (see :mod:`aecourse.course`)."""
 import argparse
 import sys
 from pathlib import Path
 
 from ..paths import CourseFolderNotFound
-from . import anatomy, slides, workspace
+from . import anatomy, slides
 from .lint import RULES, lint
-from ..grading.pipeline import GradingError
 
 POINTS_BEGIN = "<!-- points table: begin (python -m aecourse.course points notebooks/ --update FILE) -->"
 POINTS_END = "<!-- points table: end -->"
@@ -18,28 +17,6 @@ def updated(text, table, path):
         raise ValueError(f"{path} has no points-table markers; add the lines\n{POINTS_BEGIN}\n{POINTS_END}")
     head, rest = text.split(POINTS_BEGIN, 1)
     return f"{head}{POINTS_BEGIN}\n{table}\n{POINTS_END}{rest.split(POINTS_END, 1)[1]}"
-
-
-def workspace_command(args):
-    """``workspace``: add missing notebooks, or reset one after asking; returns the exit status."""
-    folder = Path(args.dir) if args.dir else workspace.workspace_dir()
-    if args.reset:
-        name = workspace.find(args.reset)
-        if (folder / name).exists() and not args.yes:
-            answer = input(f"Replace {folder / name} with a fresh copy? Your answers in it are moved to "
-                           f"{folder / '.replaced'}/. [y/N] ") if sys.stdin.isatty() else ""
-            if answer.strip().lower() not in ("y", "yes"):
-                why = "" if sys.stdin.isatty() else " (Not asked: no terminal; add --yes, or YES=1 to make reset.)"
-                print("Nothing changed." + why)
-                return 1
-        path, kept = workspace.reset(args.reset, folder)
-        print(f"fresh copy: {path}" + (f"; your previous version: {kept}" if kept else ""))
-        return 0
-    added, kept = workspace.update(folder)
-    for name in added:
-        print(f"added {folder / name}")
-    print(f"workspace {folder}: {len(added)} notebooks added, {len(kept)} of yours kept as they are")
-    return 0
 
 
 def slides_command(args):
@@ -60,7 +37,7 @@ def slides_command(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m aecourse.course",
-                                     description="The course's notebooks: conventions, points, slides, workspace.")
+                                     description="The course's notebooks: conventions, points, slide types.")
     commands = parser.add_subparsers(dest="command", required=True)
     lint_parser = commands.add_parser("lint", help="check that notebooks follow the course's conventions",
                                       epilog="rules: " + "; ".join(f"{k}: {v}" for k, v in RULES.items()))
@@ -71,18 +48,12 @@ def main(argv=None):
     slides_parser = commands.add_parser("slides", help="propose slide types for cells that have none")
     slides_parser.add_argument("paths", nargs="+", help="notebooks or folders of notebooks")
     slides_parser.add_argument("--write", action="store_true", help="write the proposed types into the notebooks")
-    workspace_parser = commands.add_parser("workspace", help="make or update the learner's workspace (make lab)")
-    workspace_parser.add_argument("--reset", metavar="NN", help="replace notebook NN with a fresh copy, after asking")
-    workspace_parser.add_argument("--yes", action="store_true", help="with --reset: do not ask")
-    workspace_parser.add_argument("--dir", help="the workspace folder (default workspace/ in the course folder)")
     args = parser.parse_args(argv)
     try:
         if args.command == "lint":
             problems = lint(args.paths)
             print("\n".join(problems) if problems else "All notebooks follow the conventions.")
             sys.exit(1 if problems else 0)
-        if args.command == "workspace":
-            sys.exit(workspace_command(args))
         if args.command == "slides":
             sys.exit(slides_command(args))
         if args.command == "points":
@@ -92,7 +63,7 @@ def main(argv=None):
                 print(f"updated the points table in {path}")
             if not args.update:
                 print(table)
-    except (GradingError, CourseFolderNotFound, FileNotFoundError, ValueError) as error:
+    except (CourseFolderNotFound, FileNotFoundError, ValueError) as error:
         sys.exit(f"error: {error}")
 
 

@@ -21,6 +21,7 @@ import nbformat
 CHECK_CELL = re.compile(r"^(\w+) = exercises\.(\w+)\.check\(\1\)", re.MULTILINE)
 EXERCISE_HEADING = re.compile(r"^### Exercise (\d+) · (.+)$", re.MULTILINE)
 SECTION_HEADING = re.compile(r"^## (\d+) · (.+)$", re.MULTILINE)
+SETUP_CALL = re.compile(r"aecourse\.setup\(([^)]*)\)")  # the first code cell's call; a graded release marks it
 EXERCISE_MODULE = re.compile(r"^from aecourse\.exercises import (\w+) as exercises$", re.MULTILINE)
 
 

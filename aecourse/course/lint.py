@@ -12,7 +12,6 @@ and a text source that agrees with the notebook (:mod:`.sources`).
 """
 import re
 
-from ..grading.pipeline import SETUP_CALL
 from ..results import MIME as RESULTS_MIME
 from . import anatomy, slides, sources
 
@@ -67,7 +66,7 @@ def _check_opening(notebook, texts):
 
 def _check_profile(notebook):
     code = [c for c in notebook.cells if c.cell_type == "code"]
-    if not code or not SETUP_CALL.search(anatomy.source(code[0])):
+    if not code or not anatomy.SETUP_CALL.search(anatomy.source(code[0])):
         return [("profile", "the first code cell does not call aecourse.setup(...)")]
     printed = "".join("".join(o.get("text", "")) for o in code[0].get("outputs", []) if o.get("output_type") == "stream")
     if "profile '" not in printed:

@@ -21,7 +21,6 @@ import re
 
 import nbformat
 
-from ..grading.pipeline import SETUP_CALL
 from . import anatomy
 
 TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
@@ -67,7 +66,7 @@ def proposed(notebook, index):
             return "subslide"
         return "-"
     first_code = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code")
-    if index == first_code and SETUP_CALL.search(text):
+    if index == first_code and anatomy.SETUP_CALL.search(text):
         return "skip"
     if WIDGET.search(text) and not anatomy.is_check(cell):
         return "subslide"

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from ..paths import CourseFolderNotFound, course_root
 from .pipeline import GradingError, grade, release
+from .report import REPORT_CSV, REPORT_MD
 
 
 def main(argv=None):
@@ -17,7 +18,8 @@ def main(argv=None):
                                 help="not a graded release: the check widgets may show solutions")
     grade_parser = commands.add_parser("grade", help="autograde a folder of submissions")
     grade_parser.add_argument("submissions", help="folder with one subfolder of notebooks per student")
-    grade_parser.add_argument("--out", help="folder for grades.csv and feedback (default build/grades)")
+    grade_parser.add_argument("--out", help="folder for grades.csv, feedback and the class report "
+                                            "(default build/grades)")
     args = parser.parse_args(argv)
     try:
         if args.command == "release":
@@ -32,6 +34,8 @@ def main(argv=None):
                 print(f"{row['student_id']:20} {row['assignment']:32} "
                       f"{float(row['score']):g} / {float(row['max_score']):g}")
             print(f"wrote {out / 'grades.csv'} and feedback reports in {out / 'feedback'}")
+            print(f"class report (pass rate, mean points, most common mistakes per exercise): {out / REPORT_MD}, "
+                  f"every row in {out / REPORT_CSV}, a chart per notebook in {out / 'report-*.png'}")
     except (GradingError, CourseFolderNotFound, FileNotFoundError, ValueError) as error:
         sys.exit(f"error: {error}")
 

@@ -10,13 +10,13 @@ solution; a self-study release leaves that out.
 
 ``SUBMISSIONS`` holds one folder per student (the folder name is the student id)
 with that student's notebooks, named as released (``01_autoencoder_basics.ipynb``).
-Grading writes ``grades.csv`` (one row per student and notebook) and one HTML
-feedback report per student and notebook. Autograding runs each notebook top to
-bottom in the fast ``test`` profile unless ``AECOURSE_PROFILE`` says otherwise.
+Grading writes ``grades.csv`` (one row per student and notebook), one HTML
+feedback report per student and notebook, and the class report (:mod:`.report`).
+Autograding runs each notebook top to bottom in the fast ``test`` profile unless
+``AECOURSE_PROFILE`` says otherwise.
 """
 import csv
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import nbformat
 
+from ..course.anatomy import SETUP_CALL
 from ..paths import course_root
-
-SETUP_CALL = re.compile(r"aecourse\.setup\(([^)]*)\)")  # the first code cell's call; a graded release marks it
+from . import report as class_report
 
 
 class GradingError(RuntimeError):
@@ -126,7 +126,12 @@ def collect(submissions_dir, course, known):
 
 
 def grade(submissions_dir, out_dir, course=None, notebooks=None):
-    """Autograde a folder of submissions; write ``grades.csv`` and feedback reports to ``out_dir``.
+    """Autograde a folder of submissions; write grades, feedback and the class report to ``out_dir``.
+
+    Writes ``grades.csv`` (nbgrader's export: one row per student and notebook),
+    ``feedback/<student>/<notebook>.html``, and the class report of this batch (:mod:`.report`):
+    ``report.csv``, ``report.md`` and ``report-<notebook>.png`` (pass rate, mean points, named
+    mistakes, time-limit hits, delegations, crashes and unattempted answers per exercise).
 
     Returns:
         The rows of ``grades.csv`` as dictionaries.
@@ -145,5 +150,9 @@ def grade(submissions_dir, out_dir, course=None, notebooks=None):
             shutil.copy(report, out_dir / "feedback" / student / f"{assignment}.html")
     grades = out_dir / "grades.csv"
     nbgrader(course, "export", "--to", str(grades.resolve()))
+    autograded = {(student, assignment): course / "autograded" / student / assignment / f"{assignment}.ipynb"
+                  for assignment, students in collected.items() for student in students}
+    autograded = {key: path for key, path in autograded.items() if path.is_file()}
+    class_report.write(class_report.class_outcomes(autograded), out_dir)  # this batch only
     with open(grades, newline="") as f:
         return list(csv.DictReader(f))

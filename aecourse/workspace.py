@@ -6,13 +6,15 @@ is added to the workspace; a notebook already there is the learner's and is left
 ``make reset NB=03`` replaces one notebook with a fresh copy, after asking, and keeps the old one in
 ``workspace/.replaced/``.
 """
+import argparse
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from ..paths import course_root
-from ..grading.pipeline import GradingError, notebooks_dir, release
+from .grading.pipeline import GradingError, notebooks_dir, release
+from .paths import CourseFolderNotFound, course_root
 
 
 def workspace_dir():
@@ -81,3 +83,41 @@ def reset(number, workspace=None, notebooks=None):
         shutil.move(workspace / name, kept)
     update(workspace, notebooks)
     return workspace / name, kept
+
+
+def command(args):
+    """``workspace``: add missing notebooks, or reset one after asking; returns the exit status."""
+    folder = Path(args.dir) if args.dir else workspace_dir()
+    if args.reset:
+        name = find(args.reset)
+        if (folder / name).exists() and not args.yes:
+            answer = input(f"Replace {folder / name} with a fresh copy? Your answers in it are moved to "
+                           f"{folder / '.replaced'}/. [y/N] ") if sys.stdin.isatty() else ""
+            if answer.strip().lower() not in ("y", "yes"):
+                why = "" if sys.stdin.isatty() else " (Not asked: no terminal; add --yes, or YES=1 to make reset.)"
+                print("Nothing changed." + why)
+                return 1
+        path, kept = reset(args.reset, folder)
+        print(f"fresh copy: {path}" + (f"; your previous version: {kept}" if kept else ""))
+        return 0
+    added, kept = update(folder)
+    for name in added:
+        print(f"added {folder / name}")
+    print(f"workspace {folder}: {len(added)} notebooks added, {len(kept)} of yours kept as they are")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m aecourse.workspace",
+                                     description="Make or update the learner's workspace (make lab).")
+    parser.add_argument("--reset", metavar="NN", help="replace notebook NN with a fresh copy, after asking")
+    parser.add_argument("--yes", action="store_true", help="with --reset: do not ask")
+    parser.add_argument("--dir", help="the workspace folder (default workspace/ in the course folder)")
+    try:
+        sys.exit(command(parser.parse_args(argv)))
+    except (GradingError, CourseFolderNotFound, FileNotFoundError, ValueError) as error:
+        sys.exit(f"error: {error}")
+
+
+if __name__ == "__main__":
+    main()
