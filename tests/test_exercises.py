@@ -1,5 +1,8 @@
 """The exercise mechanism, and every exercise against a correct, a wrong, a crashing and a delegating answer."""
+import functools
 import importlib
+import inspect
+import pkgutil
 import threading
 import time
 
@@ -7,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 
+import aecourse
 from aecourse import losses, metrics
 from aecourse.course import anatomy
 from aecourse.exercises import CORRECT, INCORRECT, NOT_ATTEMPTED, Case, Exercise, Fallback, nb01, run_with_time_limit
-from aecourse.exercises.guard import _package_functions
 from aecourse.grading import notebooks_dir
 
 
@@ -254,7 +257,7 @@ def numpy_principal_angles(A, B):
     """Principal angles with NumPy's QR and SVD: correct, and not the reference's code."""
     qa, qb = np.linalg.qr(A.numpy())[0], np.linalg.qr(B.numpy())[0]
     cosines = np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), -1, 1)
-    return torch.from_numpy(np.degrees(np.arccos(cosines))[::-1].copy())
+    return torch.from_numpy(np.degrees(np.arccos(cosines)))  # ascending, as the singular values descend
 
 
 def scipy_principal_angles(A, B):
@@ -385,6 +388,21 @@ def test_correct_wrong_crashing_and_untouched_answers(module, name):
 
 # --- every exercise of every notebook: an answer that delegates is incorrect --------------------
 
+@functools.lru_cache(maxsize=None)
+def package_functions():
+    """``{name: [(dotted name, function)]}`` of every function the package's implementation modules define."""
+    found = {}
+    for info in pkgutil.walk_packages(aecourse.__path__, prefix="aecourse."):
+        if info.name.startswith(("aecourse.exercises", "aecourse.course", "aecourse.grading")) \
+                or info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if inspect.isfunction(value) and value.__module__ == module.__name__:
+                found.setdefault(name, []).append((f"{module.__name__}.{name}", value))
+    return found
+
+
 def notebook_exercises():
     """``[(notebook, exercise object)]`` for every exercise of every notebook in notebooks/."""
     found = []
@@ -399,7 +417,7 @@ def notebook_exercises():
                          ids=lambda value: value if isinstance(value, str) else value.function_name)
 def test_an_idea_the_package_implements_is_checked_against_that_implementation(notebook, exercise):
     """One definition per idea: where the package has the function an exercise asks for, it is the reference."""
-    same_named = [function for _, function in _package_functions().get(exercise.function_name, [])]
+    same_named = [function for _, function in package_functions().get(exercise.function_name, [])]
     assert all(function is exercise.reference for function in same_named), same_named
 
 
@@ -407,7 +425,7 @@ def delegating_answers(exercise):
     """Answers that hand the work to the reference or to a package function of the same name."""
     answers = [("the reference", lambda *args, **kwargs: exercise.reference(*args, **kwargs)),
                ("the reference itself", exercise.reference)]
-    for dotted, function in _package_functions().get(exercise.function_name, []):
+    for dotted, function in package_functions().get(exercise.function_name, []):
         answers.append((dotted, lambda *args, _f=function, **kwargs: _f(*args, **kwargs)))
     return answers
 

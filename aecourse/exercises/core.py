@@ -6,7 +6,9 @@ function: it runs every case under a time limit and returns a :class:`Result`,
 whatever the learner's code does (raise, loop forever, return the wrong shape,
 dtype or NaN, change its inputs). An answer that calls the package's own
 implementation of the exercise, or the reference, is marked incorrect: the
-exercise is to write it. :meth:`Exercise.check` is what a notebook calls: it shows
+exercise is to write it. Every check draws its random inputs anew from a check seed, named in the
+feedback of a failed check, so a table of the values one check used fails the next, and
+``evaluate(answer, seed=...)`` repeats a check exactly. :meth:`Exercise.check` is what a notebook calls: it shows
 the result in a widget and returns what the rest of the notebook should use (the
 learner's answer when it passes, a :class:`Fallback` to the reference until then).
 
@@ -16,6 +18,7 @@ as a graded test cell. Solutions are shown in self-study only (:func:`.outcome.s
 """
 import inspect
 import os
+import secrets
 import signal
 import threading
 import traceback
@@ -23,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..runtime import isolated_rng
-from .expect import call, clone_all, close
-from .guard import forbidden_functions, watching
+import torch
+
+from .expect import call, clone_all, close, drawn_with
+from .guard import TORCH, forbidden_functions, watching
 from .outcome import CORRECT, INCORRECT, NOT_ATTEMPTED, Fallback, Result, solutions_shown
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)
@@ -157,6 +161,20 @@ def _describe_error(error):
     return text
 
 
+def _delegation(used):
+    """Why an answer that used what it should have written (``{key: label}``, see :mod:`.guard`) is incorrect."""
+    reasons = []
+    functions = [label for key, label in used.items() if key != TORCH]
+    if functions:
+        reasons.append(f"your answer calls {' and '.join(functions)}, which already does what this exercise asks: "
+                       "write the computation yourself in the answer cell")
+    if TORCH in used:
+        reasons.append(f"your answer uses {used[TORCH]}, but this exercise is a formula: write the computation "
+                       "yourself with Python arithmetic (+, -, *, //) on the numbers it is given, without tensors, "
+                       "layers or torch functions (they measure the result instead of computing it)")
+    return "; ".join(reasons)
+
+
 class Exercise:
     """An auto-checked exercise with hints and a reference solution.
 
@@ -167,57 +185,69 @@ class Exercise:
             else ``<name>_reference`` in the notebook's exercise module (``count_parameters_reference``).
         cases: the :class:`Case` checks an answer must pass.
         hints: hints from gentle to explicit, revealed one at a time.
-        same_as: functions (or dotted names) that already do what the exercise asks, beyond
-            the package's functions named ``<name>`` and the reference, which are always
-            forbidden; an answer that calls one of them is incorrect.
+        same_as: functions, modules or packages (or their dotted names, e.g. ``"torch.logsumexp"``,
+            ``"torch.distributions"``) that already do what the exercise asks, beyond the package's
+            functions named ``<name>`` and the reference, which are always forbidden; an answer
+            that calls one of them, in any form (see :mod:`.guard`), is incorrect.
+        formula: the exercise is a formula on plain numbers (a size, a count): the answer may not
+            use torch at all, since a layer or a test tensor would measure what it should compute.
         time_limit: seconds that all cases together may take.
     """
 
-    def __init__(self, title, reference, cases, hints=(), same_as=(), time_limit=10.0):
+    def __init__(self, title, reference, cases, hints=(), same_as=(), formula=False, time_limit=10.0):
         self.title, self.reference, self.cases = title, reference, list(cases)
         self.function_name = reference.__name__.removesuffix("_reference")
-        self.hints, self.same_as, self.time_limit = list(hints), tuple(same_as), time_limit
+        self.hints, self.same_as, self.formula, self.time_limit = list(hints), tuple(same_as), formula, time_limit
         self._hints_shown = 0
 
     def forbidden(self):
-        """``{code object: dotted name}`` of what an answer must not call (see :mod:`.guard`)."""
-        return forbidden_functions(self.function_name, self.reference, self.same_as)
+        """What an answer must not call, a :class:`~aecourse.exercises.guard.Forbidden`."""
+        return forbidden_functions(self.function_name, self.reference, self.same_as, self.formula)
 
-    def evaluate(self, answer):
+    def evaluate(self, answer, seed=None):
         """Run every case against ``answer`` and return a :class:`Result`. Never raises.
 
-        The cases run in an isolated random stream: checking an answer never changes the
-        random numbers the learner's next cell draws.
+        The cases draw their random inputs from ``seed``, by default a new one for every check (a
+        failed check names it, and ``evaluate(answer, seed=...)`` repeats the check). They run in an
+        isolated random stream: checking an answer never changes the random numbers the learner's next
+        cell draws.
         """
         if answer is None or answer is Ellipsis:
             return Result(self.title, NOT_ATTEMPTED)
-        passed, failed, delegated, forbidden = [], [], [], self.forbidden()
+        seed = secrets.randbelow(2 ** 32) if seed is None else seed
+        passed, failed, delegated, forbidden = [], [], {}, self.forbidden()
         cases, reference = tuple(self.cases), self.reference  # as they are now, whatever the answer does later
 
-        def guarded(*args, **kwargs):
-            with watching(forbidden) as calls:
-                try:
-                    return answer(*args, **kwargs)
-                finally:
-                    delegated.extend(c for c in calls if c not in delegated)
+        def guarded(function):
+            def watched(*args, **kwargs):
+                with watching(forbidden) as calls:
+                    try:
+                        result = function(*args, **kwargs)
+                    finally:
+                        for key, label in calls.items():
+                            delegated.setdefault(key, label)
+                if isinstance(result, torch.nn.Module):  # a module the answer builds is watched while it runs
+                    result.forward = guarded(result.forward)
+                return result
+            return watched
 
         def run_cases():
-            for case in cases:
-                try:
-                    case.run(guarded, reference)
-                    passed.append(case.description)
-                except NotImplementedError:
-                    raise
-                except AssertionError as failure:
-                    why = ("your code raised " + _describe_error(failure)  # an assert of the learner's own
-                           if _raised_by_learner(failure) else _message(failure))
-                    failed.append((case.description, why))
-                except Exception as error:
-                    failed.append((case.description, "your code raised " + _describe_error(error)))
+            with drawn_with(seed):  # set here: run_with_time_limit may run this in another thread
+                for case in cases:
+                    try:
+                        case.run(guarded(answer), reference)
+                        passed.append(case.description)
+                    except NotImplementedError:
+                        raise
+                    except AssertionError as failure:
+                        why = ("your code raised " + _describe_error(failure)  # an assert of the learner's own
+                               if _raised_by_learner(failure) else _message(failure))
+                        failed.append((case.description, why))
+                    except Exception as error:
+                        failed.append((case.description, "your code raised " + _describe_error(error)))
 
         try:
-            with isolated_rng(0):
-                run_with_time_limit(run_cases, self.time_limit)
+            run_with_time_limit(run_cases, self.time_limit)
         except NotImplementedError:
             return Result(self.title, NOT_ATTEMPTED)
         except TimeLimitExceeded:
@@ -226,11 +256,13 @@ class Exercise:
         except BaseException as error:  # SystemExit, KeyboardInterrupt raised by the answer itself
             failed.append(("running your code", "it raised " + _describe_error(error)))
         if delegated:
-            failed.insert(0, ("written in the notebook",
-                              f"your answer calls {' and '.join(delegated)}, which already does what this "
-                              "exercise asks: write the computation yourself in the answer cell"))
+            failed.insert(0, ("written in the notebook", _delegation(delegated)))
         if len(passed) + len(failed) < len(cases):
             failed.append(("all checks", "not every check ran"))
+        if len(failed) > bool(delegated):  # a check failed: say how to repeat it with the same inputs
+            description, why = failed[-1]
+            failed[-1] = (description, f"{why} [check seed {seed}: evaluate(answer, seed={seed}) draws the same "
+                                       "inputs again]")
         return Result(self.title, CORRECT if not failed else INCORRECT, list(passed), list(failed))
 
     def hint(self):
@@ -250,13 +282,14 @@ class Exercise:
         """What the notebook should use after ``result``: the answer if it passed, else a :class:`Fallback`."""
         return answer if result.correct else Fallback(self, answer)
 
-    def check(self, answer):
+    def check(self, answer, seed=None):
         """Show the feedback for ``answer`` and return the implementation to use from now on.
 
         Returns ``answer`` when it passes, otherwise a :class:`Fallback` that computes with
         the reference (the feedback says so), so that the notebook still runs to the end.
         Given a fallback of this exercise (the check cell ran again without its answer cell),
-        it checks the learner's answer that the fallback remembers.
+        it checks the learner's answer that the fallback remembers. ``seed`` repeats an earlier
+        check (see :meth:`evaluate`).
 
         Raises:
             AssertionError: only under nbgrader (``NBGRADER_EXECUTION`` set), for an
@@ -266,7 +299,7 @@ class Exercise:
 
         if isinstance(answer, Fallback) and answer.exercise is self:
             answer = answer.answer
-        result = self.evaluate(answer)
+        result = self.evaluate(answer, seed)
         if os.environ.get("NBGRADER_EXECUTION") and not result.correct:
             raise AssertionError(str(result))
         from IPython.display import display

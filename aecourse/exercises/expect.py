@@ -9,17 +9,24 @@ shared *probes* check properties every answer of a kind must have:
 - :func:`close`, :func:`exact_int`: how a result is compared with the reference's;
 - :class:`Mistake`: a wrong answer learners often give, recognised so the feedback
   says what went wrong ("batch-size times too large");
+- :func:`seeded`: a generator for a case's random inputs, drawn anew for every check (:func:`drawn_with`);
 - shared probes: :func:`same_shape` (e.g. one value per image), :func:`finite_and_close`
   (no overflow on extreme inputs), :func:`gradients` (gradients flow as in the reference).
 
 Failure messages name the case and show the learner's value, never the answer.
 """
+import contextvars
 import math
 import numbers
+import random
+from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass
 from typing import Callable
 
 import torch
+
+from ..runtime import isolated_rng
 
 
 def clone_all(args):
@@ -155,8 +162,33 @@ def ratio(got, expected):
     return float(got.double().reshape(()) / torch.as_tensor(expected).detach().cpu().double().reshape(()))
 
 
+_CHECK_SEED = contextvars.ContextVar("check_seed", default=None)
+
+
+@contextmanager
+def drawn_with(check_seed):
+    """Inside, cases draw their inputs from ``check_seed``: :func:`seeded` mixes it into every generator, and
+    torch's global generator (what ``torch.rand_like`` in an answer draws from) starts from it, isolated from
+    the learner's random numbers. :meth:`~aecourse.exercises.core.Exercise.evaluate` draws a new one per check."""
+    token = _CHECK_SEED.set(check_seed)
+    try:
+        with isolated_rng(check_seed):
+            yield
+    finally:
+        _CHECK_SEED.reset(token)
+
+
 def seeded(seed):
-    """A ``torch.Generator`` seeded with ``seed``: inputs of a case are the same on every run."""
+    """A ``torch.Generator`` for the inputs of a case: ``seed`` tells a case's draws apart.
+
+    Within a check (:func:`drawn_with`) the generator is seeded with a mix of ``seed`` and the check's seed, so
+    every check draws new inputs (an answer that looks up the values one check saw fails the next) while the
+    same check seed draws the same ones again. Outside a check it is seeded with ``seed`` alone. The answer
+    and the reference see the same inputs: a case builds them once and gives both a copy.
+    """
+    check_seed = _CHECK_SEED.get()
+    if check_seed is not None:
+        seed = random.Random(f"{check_seed}/{seed}").getrandbits(63)
     return torch.Generator().manual_seed(seed)
 
 
@@ -202,3 +234,61 @@ def gradients(wrt=(0,)):
                 raise AssertionError(f"no gradient reaches argument {i + 1}")
         return torch.cat([leaves[i].grad.flatten() for i in wrt])
     return observe
+
+
+# --- the contract every answer keeps: numbers, dtypes, devices, its inputs ----------------------------
+
+def whole_number():
+    """Compare like :func:`~.expect.exact_int`, and ask for a plain number: a tensor, even a 0-d one, is not
+    the ``int`` a count or a size is."""
+    compare = exact_int()
+
+    def check(got, expected, what):
+        if isinstance(got, torch.Tensor):
+            raise AssertionError(f"you returned a tensor ({got!r:.60}); a count or a size is a plain whole number: "
+                                 "compute it with Python arithmetic on the numbers given (or convert with int(...))")
+        compare(got, expected, what)
+    return check
+
+
+def keeps_dtype(compare):
+    """``compare``, then: a tensor result has the reference's dtype (float32 inputs give a float32 result)."""
+    def checked(got, expected, what):
+        compare(got, expected, what)
+        if isinstance(expected, torch.Tensor) and got.dtype != expected.dtype:
+            raise AssertionError(f"{what + ': ' if what else ''}your result is {got.dtype}, for {expected.dtype} "
+                                 f"inputs: keep the inputs' dtype ({expected.dtype}), without .double(), NumPy or "
+                                 "torch.tensor(...) of your own")
+    return checked
+
+
+def on_another_device(answer, args, advice):
+    """Run ``answer`` on ``args`` moved to PyTorch's "meta" device, which stands in for a GPU (a tensor there has
+    a device and a shape, no values): a tensor the answer makes on the CPU (``torch.ones(n, 1)``,
+    ``torch.randn(shape)``) fails there as it would on a GPU. The result must be on that device too.
+    An answer whose operations cannot run on "meta" for another reason is not judged here."""
+    try:
+        result = answer(*(a.to("meta") if isinstance(a, torch.Tensor) else a for a in args))
+    except (NotImplementedError, RuntimeError, TypeError, ValueError) as error:
+        if isinstance(error, RuntimeError) and "device" in str(error):
+            raise AssertionError("your function fails when its inputs are on a GPU: " + advice) from None
+        return
+    if isinstance(result, torch.Tensor) and result.device != torch.device("meta"):
+        raise AssertionError(f"for inputs on a GPU your result is on the {result.device.type}, not on the inputs' "
+                             "device: " + advice)
+
+
+def keeping_lists(function, *args):
+    """Observe ``function(*args)`` like :func:`~.expect.call`, and fail it if it changed a list it was given."""
+    given = [deepcopy(a) if isinstance(a, list) else a for a in args]
+    result = call(function, *given)
+    for position, (after, before) in enumerate(zip(given, args), start=1):
+        if isinstance(before, list) and after != before:
+            raise AssertionError(f"your function changed the list it was given (argument {position}) in place, e.g. "
+                                 "with .pop(), .reverse() or del; the caller still needs it: read it, do not change it")
+    return result
+
+
+def drawn(seed, low, high, size):
+    """``size`` whole numbers in ``[low, high)``, drawn for a case (anew for every check, see ``seeded``)."""
+    return torch.randint(low, high, (size,), generator=seeded(seed)).tolist()

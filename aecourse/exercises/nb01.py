@@ -1,8 +1,24 @@
 """Exercises of notebook 01, autoencoder basics."""
+
 import torch
 
 from .core import Case, Exercise
-from .expect import Mistake, exact_int, finite_and_close, gradients, ratio, seeded
+from .expect import (
+    Mistake,
+    close,
+    drawn,
+    finite_and_close,
+    gradients,
+    keeping_lists,
+    keeps_dtype,
+    on_another_device,
+    ratio,
+    seeded,
+    whole_number,
+)
+
+# --- comparisons the notebooks 01 and 03 share ------------------------------------------------
+
 
 # --- Exercise 1: parameters of a fully connected network -------------------------------------
 
@@ -20,8 +36,32 @@ WEIGHTS_ONLY = Mistake(
     lambda got, expected, sizes: got != expected and got == sum(a * b for a, b in zip(sizes[:-1], sizes[1:])))
 
 
+def _weight_count(sizes):
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+COUNT_MISTAKES = [
+    WEIGHTS_ONLY,
+    Mistake("you counted one bias per input of each layer: nn.Linear(n_in, n_out) has one bias per output, n_out",
+            lambda got, expected, sizes: got == sum(a * b + a for a, b in zip(sizes[:-1], sizes[1:])) != expected),
+    Mistake("you gave the input biases too: the first size is the input, which no layer outputs, so it has none",
+            lambda got, expected, sizes: got == _weight_count(sizes) + sum(sizes) != expected),
+    Mistake(lambda got, expected, sizes: f"a layer is missing: {len(sizes)} sizes make {len(sizes) - 1} layers, "
+                                         "one per pair of consecutive sizes",
+            lambda got, expected, sizes: got != expected and len(sizes) > 2 and got in (
+                count_parameters_reference(sizes[:-1]), count_parameters_reference(sizes[1:]))),
+]
+
+
 def _sizes(*sizes):
-    return Case(f"sizes {list(sizes)}", inputs=lambda: (list(sizes),), compare=exact_int(), mistakes=[WEIGHTS_ONLY])
+    return Case(f"sizes {list(sizes)}", inputs=lambda: (list(sizes),), observe=keeping_lists, compare=whole_number(),
+                mistakes=COUNT_MISTAKES)
+
+
+def _random_sizes(description, seed, layers):
+    """Sizes drawn anew for every check: a table of the sizes some check used does not pass the next."""
+    return Case(description, inputs=lambda: (drawn(seed, 1, 1000, layers + 1),), observe=keeping_lists,
+                compare=whole_number(), mistakes=COUNT_MISTAKES)
 
 
 count_parameters = Exercise(
@@ -31,7 +71,10 @@ count_parameters = Exercise(
         _sizes(3, 2),
         _sizes(784, 128, 64, 32),
         _sizes(784, 128, 64, 2, 64, 128, 784),
-        Case("a network with no layer at all: [784]", inputs=lambda: ([784],), compare=exact_int()),
+        Case("a network with no layer at all: [784]", inputs=lambda: ([784],), observe=keeping_lists,
+             compare=whole_number()),
+        _random_sizes("random sizes, one layer", seed=1, layers=1),
+        _random_sizes("random sizes, five layers", seed=2, layers=5),
     ],
     hints=[
         "nn.Linear(n_in, n_out) learns a weight matrix W and a bias vector b. How many numbers does each hold?",
@@ -39,7 +82,7 @@ count_parameters = Exercise(
         "zip(layer_sizes[:-1], layer_sizes[1:]).",
         "Add n_in * n_out + n_out over all pairs of consecutive sizes.",
     ],
-    same_as=["torch.nn.Linear.__init__"],  # building the layers and counting is measuring, not counting
+    formula=True,  # building the layers and counting is measuring, not counting
 )
 
 
@@ -62,16 +105,49 @@ LOSS_MISTAKES = [
             lambda got, expected, x_hat, x: abs(ratio(got, expected) - len(x)) < 1e-3),
     Mistake("your loss is the mean over pixels (like F.mse_loss's default): the course sums over the pixels "
             "of an image", lambda got, expected, x_hat, x: abs(ratio(got, expected) * x[0].numel() - 1) < 1e-3),
+    Mistake(lambda got, expected, x_hat, x: f"you summed over dimension {_summed_dimension(got, x_hat, x)} only and "
+                                            "averaged over the others: flatten each image first (x.flatten(1)) and "
+                                            "sum over all its pixels",
+            lambda got, expected, x_hat, x: _summed_dimension(got, x_hat, x) is not None),
+    Mistake("you took a square root (a norm, or a root-mean-square error): the loss is the squared error itself",
+            lambda got, expected, x_hat, x: _near(got, (x_hat - x).flatten(1).norm(dim=1).mean())
+            or _near(got, expected.sqrt())),
+    Mistake("your loss is negative: a squared error never is (check the sign)", lambda got, expected, *_: got < 0),
 ]
+
+
+def _near(got, value):
+    return abs(float(got) - float(value)) <= 1e-4 * abs(float(value)) + 1e-6
+
+
+def _summed_dimension(got, x_hat, x):
+    """The one dimension of an image that an answer summed over before averaging everything else, or None."""
+    for dimension in range(1, x.ndim):
+        if x.ndim > 2 and _near(got, (x_hat - x).pow(2).sum(dimension).mean()):
+            return dimension
+    return None
+
+
+def _colour_batch(seed):
+    """A batch of colour images of a size drawn anew for every check, as the hidden test's (6, 3, 4, 4)."""
+    def inputs():
+        batch, height, width = drawn(seed, 2, 10, 3)
+        g = seeded(seed + 1)
+        return torch.rand(batch, 3, height, width, generator=g), torch.rand(batch, 3, height, width, generator=g)
+    return inputs
 
 reconstruction_loss = Exercise(
     "Exercise 2: the reconstruction loss",
     reconstruction_loss_reference,
     cases=[
-        Case("a batch of 8 images of shape (1, 28, 28)", inputs=_pair(8, 1, 28, 28, seed=4), mistakes=LOSS_MISTAKES),
-        Case("a batch of 5 flat vectors of length 784", inputs=_pair(5, 784, seed=2), mistakes=LOSS_MISTAKES),
+        Case("a batch of 8 images of shape (1, 28, 28)", inputs=_pair(8, 1, 28, 28, seed=4),
+             compare=keeps_dtype(close()), mistakes=LOSS_MISTAKES),
+        Case("a batch of 5 flat vectors of length 784", inputs=_pair(5, 784, seed=2), compare=keeps_dtype(close()),
+             mistakes=LOSS_MISTAKES),
+        Case("a batch of colour images, (B, 3, H, W)", inputs=_colour_batch(seed=5), compare=keeps_dtype(close()),
+             mistakes=LOSS_MISTAKES),
         Case("a perfect reconstruction has loss 0",
-             inputs=lambda: (torch.rand(4, 1, 28, 28, generator=seeded(7)),) * 2),
+             inputs=lambda: (torch.rand(4, 1, 28, 28, generator=seeded(7)),) * 2, compare=keeps_dtype(close())),
         Case("the loss can be differentiated (autograd)", inputs=_pair(3, 784, seed=11), observe=gradients(wrt=(0,))),
     ],
     hints=[
@@ -80,7 +156,8 @@ reconstruction_loss = Exercise(
         "Flatten each image first, x.flatten(1) has shape (batch, pixels), then .sum(1) sums the pixels.",
         "(x_hat - x).pow(2).flatten(1).sum(1) gives one number per image; take its .mean().",
     ],
-    same_as=["aecourse.losses.squared_error"],
+    same_as=["aecourse.losses.squared_error", "aecourse.metrics.squared_error_per_image",
+             "torch.nn.functional.mse_loss"],
 )
 
 
@@ -98,7 +175,11 @@ def _model(code_size, seed):
     from ..runtime import isolated_rng
 
     with isolated_rng(seed):  # the same random model on every run, and the learner's random stream untouched
-        return MLPAutoencoder((784, 32, code_size)).eval()
+        model = MLPAutoencoder((784, 32, code_size)).eval()
+    with torch.no_grad():  # weights 3 times as large as at initialisation: a decoder far from linear, so that
+        for parameter in model.parameters():  # blending codes and blending reconstructions differ on every check
+            parameter.mul_(3)
+    return model
 
 
 def _images(seed):
@@ -110,7 +191,14 @@ def _path_case(description, code_size, steps, seed, same=False):
     def inputs():
         x_a, x_b = _images(seed)
         return _model(code_size, seed), x_a, (x_a if same else x_b), steps
-    return Case(description, inputs=inputs, compare=finite_and_close(atol=1e-5), mistakes=PATH_MISTAKES)
+    return Case(description, inputs=inputs, compare=keeps_dtype(finite_and_close(atol=1e-5)), mistakes=PATH_MISTAKES)
+
+
+def _on_the_models_device(answer):
+    x_a, x_b = _images(6)
+    on_another_device(answer, (_model(8, seed=6).to("meta"), x_a, x_b, 5),
+                      "keep every tensor on the model's device: create new ones beside the codes, e.g. "
+                      "torch.linspace(0, 1, steps, device=h_a.device)")
 
 
 def _weights(steps):
@@ -121,19 +209,31 @@ def _close(got, target):
     return got.shape == target.shape and torch.allclose(got.detach().float(), target.detach().float(), atol=1e-5)
 
 
+def _instead(got, expected, target):
+    """``got`` is ``target``, a wrong path, and not the right one (it may have failed for its dtype alone)."""
+    return _close(got, target) and not _close(got, expected)
+
+
 PATH_MISTAKES = [
     Mistake("you blended the two images' pixels: a code path encodes both images, blends their codes and lets the "
             "decoder draw every step", lambda got, expected, model, x_a, x_b, steps:
-            _close(got, (1 - _weights(steps)) * x_a + _weights(steps) * x_b)),
+            _instead(got, expected, (1 - _weights(steps)) * x_a + _weights(steps) * x_b)),
     Mistake("you blended the two reconstructions: blend the codes instead, so that the decoder draws every step",
-            lambda got, expected, model, x_a, x_b, steps: _close(
-                got, (1 - _weights(steps)) * model(x_a.unsqueeze(0)) + _weights(steps) * model(x_b.unsqueeze(0)))),
+            lambda got, expected, model, x_a, x_b, steps: _instead(
+                got, expected,
+                (1 - _weights(steps)) * model(x_a.unsqueeze(0)) + _weights(steps) * model(x_b.unsqueeze(0)))),
     Mistake("your path runs backwards: the first image is x_a's reconstruction, the last x_b's",
-            lambda got, expected, *inputs: _close(got, expected.flip(0))),
+            lambda got, expected, *inputs: _instead(got, expected, expected.flip(0))),
     Mistake("include both ends: the first image is x_a's reconstruction and the last x_b's (torch.linspace(0, 1, "
-            "steps) gives the weights)", lambda got, expected, model, x_a, x_b, steps: _close(
-                got, model.decode(torch.lerp(model.encode(x_a.unsqueeze(0)), model.encode(x_b.unsqueeze(0)),
+            "steps) gives the weights)", lambda got, expected, model, x_a, x_b, steps: _instead(
+                got, expected, model.decode(torch.lerp(model.encode(x_a.unsqueeze(0)), model.encode(x_b.unsqueeze(0)),
                                              torch.linspace(0, 1, steps + 2)[1:-1].unsqueeze(1))))),
+    Mistake("your path is not the correct value: its first image is not x_a's reconstruction (the path starts at "
+            "x_a's code, weight 0 on x_b's)",
+            lambda got, expected, *inputs: got.shape == expected.shape and not _close(got[:1], expected[:1])),
+    Mistake("your path is not the correct value: its last image is not x_b's reconstruction (the path ends at x_b's "
+            "code, weight 1 on x_b's: both ends included)",
+            lambda got, expected, *inputs: got.shape == expected.shape and not _close(got[-1:], expected[-1:])),
 ]
 
 interpolate = Exercise(
@@ -144,6 +244,7 @@ interpolate = Exercise(
         _path_case("2 steps: just the two reconstructions", 2, 2, seed=2),
         _path_case("a 32-number model, 10 steps", 32, 10, seed=3),
         _path_case("from an image to itself: every step is its reconstruction", 8, 4, seed=4, same=True),
+        Case("the model on a GPU: the path stays on the model's device", _on_the_models_device),
     ],
     hints=[
         "Three steps: encode both images, blend their codes, decode the blends. model.encode expects a batch, so "

@@ -3,7 +3,7 @@ import torch
 import torch.nn as nn
 
 from .core import Case, Exercise
-from .expect import Mistake, call, exact_int, expect_float_tensor, seeded
+from .expect import Mistake, call, drawn, expect_float_tensor, keeping_lists, seeded, whole_number
 
 # --- Exercise 1: parameters of a convolution --------------------------------------------------
 
@@ -17,8 +17,39 @@ WEIGHTS_ONLY = Mistake(lambda got, expected, c_in, c_out, k: f"for ({c_in}, {c_o
                        lambda got, expected, c_in, c_out, k: got == expected - c_out)
 
 
+def _not_the_value(why):
+    """A mistake's message that shows the settings and the learner's result, then says why it is wrong."""
+    def message(got, expected, *settings):
+        shown = repr(settings[0] if len(settings) == 1 else settings)
+        shown = shown if len(shown) <= 60 else shown[:56] + " ..."
+        return f"for {shown} your result {got!r:.40} is not the correct value: {why}"
+    return message
+
+
+CONV_MISTAKES = [
+    WEIGHTS_ONLY,
+    Mistake(_not_the_value("you counted one bias per input channel; a convolution has one bias per output channel "
+                           "(per filter)"),
+            lambda got, expected, c_in, c_out, k: got == c_in * c_out * k * k + c_in != expected),
+    Mistake(_not_the_value("each filter has a k x k kernel for every input channel, so count the input channels too"),
+            lambda got, expected, c_in, c_out, k: got == c_out * k * k + c_out != expected),
+    Mistake(_not_the_value("the kernel is k x k, square: it has k * k weights per pair of channels, not k"),
+            lambda got, expected, c_in, c_out, k: got == c_in * c_out * k + c_out != expected),
+    Mistake(_not_the_value("you counted one bias for the whole layer; there is one bias per output channel"),
+            lambda got, expected, c_in, c_out, k: got == c_in * c_out * k * k + 1 != expected),
+]
+
+
 def _conv(c_in, c_out, kernel, description):
-    return Case(description, inputs=lambda: (c_in, c_out, kernel), compare=exact_int(), mistakes=[WEIGHTS_ONLY])
+    return Case(description, inputs=lambda: (c_in, c_out, kernel), compare=whole_number(), mistakes=CONV_MISTAKES)
+
+
+def _random_conv(description, seed):
+    """Channels and kernel drawn anew for every check: a table of the values some check used does not pass."""
+    def inputs():
+        c_in, c_out = drawn(seed, 1, 257, 2)
+        return c_in, c_out + (c_out == c_in), drawn(seed + 1, 2, 12, 1)[0]  # the mistakes differ from the answer
+    return Case(description, inputs=inputs, compare=whole_number(), mistakes=CONV_MISTAKES)
 
 
 conv_parameters = Exercise(
@@ -29,13 +60,15 @@ conv_parameters = Exercise(
         _conv(16, 32, 3, "many input channels: (16, 32, 3)"),
         _conv(32, 32, 7, "a large kernel: (32, 32, 7)"),
         _conv(64, 4, 1, "a 1 x 1 convolution (64, 4, 1)"),
+        _random_conv("random channels and kernel", seed=1),
+        _random_conv("random channels and kernel, again", seed=3),
     ],
     hints=[
         "Each output channel has one kernel per input channel, and one bias.",
         "The weight tensor has shape (out_channels, in_channels, kernel, kernel); the bias has out_channels numbers.",
         "in_channels * out_channels * kernel * kernel + out_channels. The image size does not appear.",
     ],
-    same_as=["torch.nn.Conv2d.__init__"],  # building the layer and counting is measuring, not the formula
+    formula=True,  # building the layer and counting its parameters measures, not the formula
 )
 
 
@@ -46,28 +79,67 @@ def conv_output_size_reference(size, kernel, stride=1, padding=0):
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def _size_case(description, *settings):
-    return Case(description, inputs=lambda: settings, compare=exact_int())
+def _size_case(description, *settings, mistakes=()):
+    return Case(description, inputs=lambda: settings, compare=whole_number(), mistakes=mistakes)
+
+
+def _settings(seed, *ranges):
+    """One whole number from each ``(low, high)`` range (high excluded), drawn anew for every check."""
+    g = seeded(seed)
+    return [int(torch.randint(low, high, (1,), generator=g)) for low, high in ranges]
+
+
+def _random_conv_settings(seed):
+    size, kernel, stride, padding = _settings(seed, (1, 64), (1, 8), (1, 5), (0, 4))
+    return size, min(kernel, size + 2 * padding), stride, padding  # the kernel fits the padded input
+
+
+def _ceil_division(a, b):
+    return -(-a // b)
+
+
+CONV_SIZE_MISTAKES = [
+    Mistake(_not_the_value("you are one short: with stride 1 the kernel fits at size + 2 * padding - kernel + 1 "
+                           "positions (the first one counts too), and a stride keeps every stride-th of them, the "
+                           "first included: ... // stride + 1"),
+            lambda got, expected, *settings: got == expected - 1),
+    Mistake(_not_the_value("you rounded up: where the last stride leaves too few pixels for the whole kernel there "
+                           "is no output pixel, so round down (//)"),
+            lambda got, expected, size, kernel, stride=1, padding=0:
+            got == _ceil_division(size + 2 * padding - kernel, stride) + 1 != expected),
+]
+
+
+def _conv_size_case(description, *settings):
+    return _size_case(description, *settings, mistakes=CONV_SIZE_MISTAKES)
+
+
+def _random_size_case(description, seed, settings):
+    """Settings drawn anew for every check: a table of the sizes some check used does not pass the next."""
+    return Case(description, inputs=lambda: settings(seed), compare=whole_number())
 
 
 conv_output_size = Exercise(
     "Exercise 2: output size of a convolution",
     conv_output_size_reference,
     cases=[
-        _size_case("stride 1: 28 -> 26 with a 3 x 3 kernel", 28, 3, 1, 0),
-        _size_case("stride 1, padding 1 keeps 28", 28, 3, 1, 1),
-        _size_case("stride 2 halves: 28 -> 14", 28, 3, 2, 1),
-        _size_case("stride 2 halves: 14 -> 7", 14, 3, 2, 1),
-        _size_case("sizes that do not divide evenly: 7 -> 4", 7, 3, 2, 1),
-        _size_case("a kernel as large as the input: 7 -> 1", 7, 7, 1, 0),
-        _size_case("an input 10 million pixels high (the formula, not a test tensor)", 10_000_000, 5, 3, 2),
+        _conv_size_case("stride 1: 28 -> 26 with a 3 x 3 kernel", 28, 3, 1, 0),
+        _conv_size_case("stride 1, padding 1 keeps 28", 28, 3, 1, 1),
+        _conv_size_case("stride 2 halves: 28 -> 14", 28, 3, 2, 1),
+        _conv_size_case("stride 2 halves: 14 -> 7", 14, 3, 2, 1),
+        _conv_size_case("sizes that do not divide evenly: 7 -> 4", 7, 3, 2, 1),
+        _conv_size_case("a kernel as large as the input: 7 -> 1", 7, 7, 1, 0),
+        _conv_size_case("the defaults, stride 1 and padding 0: 28 -> 24 with a 5 x 5 kernel", 28, 5),
+        _conv_size_case("an input 10 million pixels high (the formula, not a test tensor)", 10_000_000, 5, 3, 2),
+        _random_size_case("random settings", 1, _random_conv_settings),
+        _random_size_case("random settings, again", 2, _random_conv_settings),
     ],
     hints=[
         "Padding adds `padding` pixels on each side, so the kernel slides over size + 2 * padding pixels.",
         "The kernel fits at (size + 2 * padding - kernel) + 1 positions with stride 1; a stride s keeps every s-th.",
         "(size + 2 * padding - kernel) // stride + 1",
     ],
-    same_as=["torch.nn.Conv2d.__init__", "torch.conv2d"],  # running a convolution is measuring, not the formula
+    formula=True,  # running a convolution on a test tensor measures, not the formula
 )
 
 
@@ -78,17 +150,50 @@ def transposed_output_size_reference(size, kernel, stride=1, padding=0, output_p
     return (size - 1) * stride - 2 * padding + kernel + output_padding
 
 
+def _random_transposed_settings(seed):
+    size, kernel, stride, padding, output_padding = _settings(seed, (1, 64), (1, 8), (1, 5), (0, 4), (0, 4))
+    # PyTorch's limits: output_padding below the stride, and an output at least 1 pixel high
+    return size, kernel, stride, min(padding, (kernel - 1) // 2), output_padding % stride
+
+
+TRANSPOSED_MISTAKES = [
+    Mistake(_not_the_value("you left out output_padding: it adds output_padding pixels on one side"),
+            lambda got, expected, size, kernel, stride=1, padding=0, output_padding=0:
+            output_padding > 0 and got == expected - output_padding),
+    Mistake(_not_the_value("padding trims padding pixels from each border, so subtract 2 * padding"),
+            lambda got, expected, size, kernel, stride=1, padding=0, output_padding=0:
+            padding > 0 and got in (expected + padding, expected + 4 * padding)),
+    Mistake(_not_the_value("the size input pixels sit stride apart: from the first to the last is (size - 1) * "
+                           "stride pixels, not size * stride"),
+            lambda got, expected, size, kernel, stride=1, padding=0, output_padding=0:
+            got == expected + stride),
+    Mistake(_not_the_value("that is the convolution's formula, which maps the large size to the small one; a "
+                           "transposed convolution goes the other way: solve the convolution's formula for the "
+                           "input size"),
+            lambda got, expected, size, kernel, stride=1, padding=0, output_padding=0:
+            got == conv_output_size_reference(size, kernel, stride, padding) != expected),
+]
+
+
+def _transposed_case(description, *settings):
+    return _size_case(description, *settings, mistakes=TRANSPOSED_MISTAKES)
+
+
 transposed_output_size = Exercise(
     "Exercise 3: output size of a transposed convolution",
     transposed_output_size_reference,
     cases=[
-        _size_case("stride 1: 1 -> 7 with a 7 x 7 kernel", 1, 7, 1, 0, 0),
-        _size_case("stride 1, padding 1 keeps 5", 5, 3, 1, 1, 0),
-        _size_case("stride 2 doubles: 7 -> 14", 7, 3, 2, 1, 1),
-        _size_case("stride 2 doubles: 14 -> 28", 14, 3, 2, 1, 1),
-        _size_case("kernel 4, stride 2: 7 -> 14 without output_padding", 7, 4, 2, 1, 0),
-        _size_case("without output_padding: 7 -> 13", 7, 3, 2, 1, 0),
-        _size_case("an input 10 million pixels high (the formula, not a test tensor)", 10_000_000, 5, 3, 0, 2),
+        _transposed_case("stride 1: 1 -> 7 with a 7 x 7 kernel", 1, 7, 1, 0, 0),
+        _transposed_case("stride 1, padding 1 keeps 5", 5, 3, 1, 1, 0),
+        _transposed_case("stride 2 doubles: 7 -> 14", 7, 3, 2, 1, 1),
+        _transposed_case("stride 2 doubles: 14 -> 28", 14, 3, 2, 1, 1),
+        _transposed_case("kernel 4, stride 2: 7 -> 14 without output_padding", 7, 4, 2, 1, 0),
+        _transposed_case("without output_padding: 7 -> 13", 7, 3, 2, 1, 0),
+        _transposed_case("the defaults, stride 1 and no padding: 7 -> 11 with a 5 x 5 kernel", 7, 5),
+        _transposed_case("stride 2, the default paddings: 7 -> 15 with a 3 x 3 kernel", 7, 3, 2),
+        _transposed_case("an input 10 million pixels high (the formula, not a test tensor)", 10_000_000, 5, 3, 0, 2),
+        _random_size_case("random settings", 3, _random_transposed_settings),
+        _random_size_case("random settings, again", 4, _random_transposed_settings),
     ],
     hints=[
         "A transposed convolution undoes the size arithmetic of a convolution: solve the convolution's formula "
@@ -97,7 +202,7 @@ transposed_output_size = Exercise(
         "by the kernel; padding trims the border on each side.",
         "(size - 1) * stride - 2 * padding + kernel + output_padding",
     ],
-    same_as=["torch.nn.ConvTranspose2d.__init__", "torch.conv_transpose2d"],
+    formula=True,
 )
 
 
@@ -122,16 +227,68 @@ def _a_module(answer):
 
 
 def _shape_and_range(answer):
-    out = _a_module(answer)(torch.randn(5, 32, 7, 7, generator=seeded(0)) * 3)
-    expect_float_tensor(out, (5, 1, 28, 28), "the decoder's output for (5, 32, 7, 7) feature maps")
-    if out.min() < 0 or out.max() > 1:
-        raise AssertionError(f"pixels must lie in [0, 1]; yours range from {out.min().item():.3g} to "
-                             f"{out.max().item():.3g}. Which activation squeezes any number into (0, 1)?")
+    decoder = _a_module(answer)
+    batch = drawn(2, 2, 9, 1)[0]
+    # large values, a batch of one as the notebook's hidden test draws it (values in [0, 1]), any batch size
+    for maps in (torch.randn(5, 32, 7, 7, generator=seeded(0)) * 3, torch.rand(1, 32, 7, 7, generator=seeded(3)),
+                 torch.randn(batch, 32, 7, 7, generator=seeded(5))):
+        out = decoder(maps)
+        expect_float_tensor(out, (len(maps), 1, 28, 28), f"the decoder's output for {tuple(maps.shape)} feature maps")
+        if out.min() < 0 or out.max() > 1:
+            raise AssertionError(f"pixels must lie in [0, 1]; yours range from {out.min().item():.3g} to "
+                                 f"{out.max().item():.3g}. Which activation squeezes any number into (0, 1)?")
+
+
+def _fresh(answer):
+    first, second = _a_module(answer), _a_module(answer)
+    if first is second or {id(p) for p in first.parameters()} & {id(p) for p in second.parameters()}:
+        raise AssertionError("make_decoder() returned the same decoder twice (or two sharing parameters): build the "
+                             "layers inside the function, so that every call returns a fresh, untrained decoder")
+
+
+def _area(value):
+    """Height x width of a batch of maps (B, C, H, W); None for anything else."""
+    return value.shape[-2] * value.shape[-1] if isinstance(value, torch.Tensor) and value.ndim == 4 else None
+
+
+def _grows_only_in_transposed_convolutions(answer):
+    """Follow the maps through the decoder's layers: only an nn.ConvTranspose2d may make them larger.
+
+    Growth in another layer (nn.Upsample, a Linear layer and nn.Unflatten, a layer of the learner's own) or
+    between layers (F.interpolate or repeat_interleave in forward) is not what the exercise asks.
+    """
+    decoder, calls = _a_module(answer), []
+    leaves = [m for m in decoder.modules() if not any(True for _ in m.children())]
+    hooks = [m.register_forward_hook(lambda m, inputs, output: calls.append(
+        (m, _area(inputs[0]) if inputs else None, _area(output)))) for m in leaves]
+    try:
+        out = decoder(torch.rand(2, 32, 7, 7, generator=seeded(4)))
+    finally:
+        for hook in hooks:
+            hook.remove()
+    largest = 7 * 7  # the largest maps a transposed convolution has made so far
+    between = ("your decoder grows the maps outside its layers (in forward, e.g. with F.interpolate or "
+               "repeat_interleave): grow them only with nn.ConvTranspose2d layers (Exercise 3 gives the settings)")
+    for module, before, after in calls:
+        if before is not None and before > largest:
+            raise AssertionError(between)
+        if isinstance(module, nn.ConvTranspose2d):
+            largest = max(largest, after or 0)
+        elif after is not None and after > largest:
+            raise AssertionError(f"your decoder grows the maps in {type(module).__name__}, which is not a transposed "
+                                 "convolution: grow them only with nn.ConvTranspose2d layers (Exercise 3 gives the "
+                                 "settings)")
+    if _area(out) is not None and _area(out) > largest:
+        raise AssertionError(between)
 
 
 def _learns(answer):
     decoder = _a_module(answer)
-    decoder(torch.randn(2, 32, 7, 7, generator=seeded(1))).sum().backward()
+    out = decoder(torch.randn(2, 32, 7, 7, generator=seeded(1)))
+    if not isinstance(out, torch.Tensor) or out.grad_fn is None:
+        raise AssertionError("no gradient reaches your decoder's parameters: its output is cut off from them "
+                             "(torch.no_grad(), .detach(), .data or NumPy inside forward?)")
+    out.sum().backward()
     if all(p.grad is None or not p.grad.any() for p in decoder.parameters()):
         raise AssertionError("no gradient reaches your decoder's parameters")
     if any(isinstance(m, nn.Upsample) for m in decoder.modules()):
@@ -146,14 +303,18 @@ make_decoder = Exercise(
     make_decoder_reference,
     cases=[
         Case("returns a module with trainable parameters", _a_module),
-        Case("maps (5, 32, 7, 7) to (5, 1, 28, 28), pixels in [0, 1]", _shape_and_range),
+        Case("a fresh decoder on every call", _fresh),
+        Case("maps (B, 32, 7, 7) to (B, 1, 28, 28) for any batch size B, pixels in [0, 1]", _shape_and_range),
         Case("grows the maps with transposed convolutions, gradients flow", _learns),
+        Case("the maps grow in the transposed convolutions only", _grows_only_in_transposed_convolutions),
     ],
     hints=[
         "7 -> 14 -> 28: two layers that each double the height and width. Exercise 3 tells you which settings do.",
         "nn.ConvTranspose2d(32, 16, 3, stride=2, padding=1, output_padding=1) takes 7 x 7 to 14 x 14.",
         "Two such layers (32 -> 16 -> 1 channels) with a ReLU between them and nn.Sigmoid() at the end.",
     ],
+    # interpolation (nn.Upsample) and nn.PixelShuffle grow the maps without a transposed convolution
+    same_as=["torch.nn.functional.interpolate", "torch.pixel_shuffle"],
 )
 
 
@@ -179,13 +340,42 @@ def _own_stride(got, expected, layers):
     return got == 1 + sum((kernel - 1) * stride for kernel, stride in layers) != expected
 
 
+def _stride_first(layers):
+    size, step = 1, 1
+    for kernel, stride in layers:
+        step *= stride
+        size += (kernel - 1) * step
+    return size
+
+
+FIELD_MISTAKES = [
+    Mistake("you added up the kernels as if every layer had stride 1: a layer after a stride-2 layer steps over "
+            "2 input pixels per pixel of its own input", _kernels_only),
+    Mistake("you scaled each kernel by its own stride; a layer's step in input pixels is the product of the "
+            "strides *before* it", _own_stride),
+    Mistake(_not_the_value("you multiplied the step by a layer's stride before adding its kernel: a layer's stride "
+                           "spaces out the pixels of the layers after it, not its own kernel"),
+            lambda got, expected, layers: got == _stride_first(layers) != expected),
+    Mistake(_not_the_value("you went through the layers last first: the list is first layer first, and the step a "
+                           "layer's kernel is scaled by comes from the strides of the layers before it"),
+            lambda got, expected, layers: got == receptive_field_reference(layers[::-1]) != expected),
+    Mistake(_not_the_value("you are one short: with no layers at all a pixel sees 1 input pixel, itself, so start "
+                           "from 1"),
+            lambda got, expected, layers: got == expected - 1),
+]
+
+
 def _field_case(description, layers):
-    return Case(description, inputs=lambda: (list(layers),), compare=exact_int(), mistakes=[
-        Mistake("you added up the kernels as if every layer had stride 1: a layer after a stride-2 layer steps over "
-                "2 input pixels per pixel of its own input", _kernels_only),
-        Mistake("you scaled each kernel by its own stride; a layer's step in input pixels is the product of the "
-                "strides *before* it", _own_stride),
-    ])
+    return Case(description, inputs=lambda: (list(layers),), observe=keeping_lists, compare=whole_number(),
+                mistakes=FIELD_MISTAKES)
+
+
+def _random_layers(description, seed):
+    """Between 1 and 6 layers, drawn anew for every check: a table of the networks some check used does not pass."""
+    def inputs():
+        count = drawn(seed, 1, 7, 1)[0]
+        return (list(zip(drawn(seed + 1, 1, 8, count), drawn(seed + 2, 1, 4, count))),)
+    return Case(description, inputs=inputs, observe=keeping_lists, compare=whole_number(), mistakes=FIELD_MISTAKES)
 
 
 receptive_field = Exercise(
@@ -199,6 +389,8 @@ receptive_field = Exercise(
         _field_case("the vector code: (3, 2), (3, 2), then a 7 x 7 convolution: 31 x 31", [(3, 2), (3, 2), (7, 1)]),
         _field_case("2 x 2 pooling three times: 8 x 8", [(2, 2), (2, 2), (2, 2)]),
         _field_case("30 layers of (3, 2): over a billion pixels (the formula, not a test network)", [(3, 2)] * 30),
+        _random_layers("random layers", seed=1),
+        _random_layers("random layers, again", seed=4),
     ],
     hints=[
         "Go through the layers in order and keep two numbers: the window seen so far, and how many input pixels "
@@ -207,4 +399,5 @@ receptive_field = Exercise(
         "multiplied by its stride.",
         "size, step = 1, 1; for kernel, stride in layers: size += (kernel - 1) * step; step *= stride",
     ],
+    formula=True,
 )

@@ -6,7 +6,18 @@ import torch.nn.functional as F
 
 from .. import likelihood, losses
 from .core import Case, Exercise
-from .expect import Mistake, call, expect_float_tensor, finite_and_close, gradients, ratio, seeded
+from .expect import (
+    Mistake,
+    call,
+    close,
+    expect_float_tensor,
+    finite_and_close,
+    gradients,
+    keeps_dtype,
+    on_another_device,
+    ratio,
+    seeded,
+)
 
 # --- Exercise 1: the reparameterisation trick -------------------------------------------------
 
@@ -17,40 +28,98 @@ def reparameterize_reference(mu, logvar):
     return mu + std * eps
 
 
-def _many(mu_value, logvar_value, n=20_000):
-    return lambda: (torch.full((n, 2), mu_value), torch.full((n, 2), logvar_value))
+def _latents(seed, n=4096, d=8):
+    """``n`` rows of ``d`` latents, every entry with its own mu (spread 2) and logvar (from -2 to 2)."""
+    g = seeded(seed)
+    return torch.randn(n, d, generator=g) * 2, torch.rand(n, d, generator=g) * 4 - 2
 
 
-def _statistics(mu_value, logvar_value):
-    def test(answer):
-        mu, logvar = _many(mu_value, logvar_value)()
-        z = call(answer, mu, logvar)
-        expect_float_tensor(z, mu.shape, "the samples")
-        if torch.equal(z, mu):
-            raise AssertionError("your samples equal mu: a sample also needs the noise sigma * eps")
-        std, variance = math.exp(0.5 * logvar_value), math.exp(logvar_value)
-        mean, spread = z.mean().item(), z.std().item()
-        if abs(spread - std) > 0.05 * std and abs(spread - variance) < 0.05 * variance:
-            raise AssertionError(f"your samples spread {spread:.3g} around mu: that is exp(logvar), the variance; "
-                                 f"the standard deviation is exp(logvar / 2) = {std:.3g}")
-        if abs(mean - mu_value) > 0.05 * max(1, std) or abs(spread - std) > 0.05 * std:
-            raise AssertionError(f"for mu = {mu_value}, logvar = {logvar_value}, your 20,000 samples have mean "
-                                 f"{mean:.3g} and standard deviation {spread:.3g}; expected {mu_value} and {std:.3g}")
-    return test
+def _standardised(answer, seed):
+    """``(mu, logvar, (z - mu) / sigma)`` for the answer's sample z: N(0, 1) noise, independent entry by entry."""
+    mu, logvar = _latents(seed)
+    z = call(answer, mu, logvar)
+    expect_float_tensor(z, mu.shape, "the samples")
+    if z.dtype != mu.dtype:
+        raise AssertionError(f"your samples are {z.dtype} for {mu.dtype} mu and logvar: keep mu's dtype "
+                             "(the decoder's weights are float32), e.g. with torch.randn_like(mu)")
+    z = z.detach()
+    if torch.equal(z, mu):
+        raise AssertionError("your samples equal mu: a sample also needs the noise sigma * eps")
+    if not torch.isfinite(z).all():
+        raise AssertionError("your samples contain NaN or infinity")
+    return mu, logvar, (z.double() - mu.double()) / torch.exp(0.5 * logvar.double())
+
+
+def _own_mean_and_spread(answer):
+    mu, logvar, eps = _standardised(answer, 10)
+    means = {"mu < -1": eps[mu < -1].mean().item(), "mu > 1": eps[mu > 1].mean().item()}
+    if abs(eps.mean().item()) > 0.05 or any(abs(m) > 0.06 for m in means.values()):
+        raise AssertionError("your samples are not centred on each entry's own mu: (z - mu) / sigma averages "
+                             + " and ".join(f"{m:.3g} where {where}" for where, m in means.items())
+                             + " (0 for both when z = mu + sigma * eps)")
+    bands = {"logvar < -1": logvar < -1, "logvar > 1": logvar > 1}
+    spread = {where: eps[band].pow(2).mean().sqrt().item() for where, band in bands.items()}
+    if all(abs(s ** 2 - 1) < 0.1 for s in spread.values()) and abs(eps.pow(2).mean().item() - 1) < 0.05:
+        return
+    by_variance = eps * torch.exp(-0.5 * logvar.double())  # (z - mu) / sigma^2
+    if all(abs(by_variance[band].pow(2).mean().item() - 1) < 0.1 for band in bands.values()):
+        raise AssertionError("your noise is scaled by exp(logvar), the variance; the standard deviation is "
+                             "sigma = exp(logvar / 2)")
+    raise AssertionError("the spread of your samples does not follow each entry's own logvar: entries with "
+                         + " and ".join(f"{where} spread {s:.3g} sigma" for where, s in spread.items())
+                         + ", where sigma = exp(logvar / 2) of that entry (1 sigma for both): scale each entry's "
+                         "noise by its own sigma")
+
+
+def _independent(answer):
+    _, _, eps = _standardised(answer, 11)
+    if eps.std(1).mean() < 0.5:
+        raise AssertionError("your noise is the same in every latent dimension of a row (the samples lie on a "
+                             "line): draw one noise value per entry, of mu's shape (torch.randn_like(mu))")
+    if eps.std(0).min() < 0.5:
+        raise AssertionError("your noise is the same for every row of the batch: each image needs its own noise, "
+                             "of mu's shape (torch.randn_like(mu))")
+    c = (eps - eps.mean(0)) / eps.std(0)
+    across = (c.T @ c / (len(c) - 1) - torch.eye(c.shape[1], dtype=c.dtype)).abs()
+    if across.max() > 0.1:
+        i, j = divmod(int(across.argmax()), c.shape[1])
+        raise AssertionError(f"your noise is correlated across latent dimensions (correlation {across[i, j]:.2f} "
+                             f"between dimensions {i} and {j}): the noise of every entry must be independent")
+    half = len(c) // 2
+    rows = max(abs((c[:-1] * c[1:]).mean().item()), abs((c[:half] * c[half:2 * half]).mean().item()))
+    if rows > 0.1:
+        raise AssertionError(f"your noise is correlated across rows of the batch (correlation {rows:.2f}): "
+                             "every image needs its own, independent noise")
+
+
+def _normal_noise(answer):
+    _, _, eps = _standardised(answer, 12)
+    within, beyond = (eps.abs() < 1).double().mean().item(), (eps.abs() > 2).double().mean().item()
+    if abs(within - 0.6827) > 0.02 or abs(beyond - 0.0455) > 0.01:
+        raise AssertionError(f"your noise is not normally distributed: {within:.1%} of it lies within one standard "
+                             f"deviation and {beyond:.1%} beyond two (a normal distribution: 68.3% and 4.6%); "
+                             "eps ~ N(0, 1) is torch.randn_like(mu), not torch.rand_like (uniform)")
 
 
 def _differentiable(answer):
-    mu = torch.zeros(64, 3, requires_grad=True)
-    logvar = torch.zeros(64, 3, requires_grad=True)
+    g = seeded(13)
+    mu = torch.randn(64, 3, generator=g).requires_grad_(True)
+    logvar = torch.randn(64, 3, generator=g).requires_grad_(True)
     z = answer(mu, logvar)
     if not isinstance(z, torch.Tensor) or z.grad_fn is None:
         raise AssertionError("your sample is not connected to mu and logvar: write z from them with torch "
                              "operations (a Normal(...).sample(), or the noise alone, would block the gradient)")
+    expect_float_tensor(z, mu.shape, "the sample")
     z.sum().backward()
     if mu.grad is None or not torch.allclose(mu.grad, torch.ones_like(mu)):
-        raise AssertionError("the gradient of z with respect to mu must be 1: z = mu + ...")
+        raise AssertionError("the gradient of z with respect to mu must be 1: z = mu + ... (torch.normal(mu, sigma) "
+                             "samples without a gradient)")
     if logvar.grad is None or not logvar.grad.abs().sum() > 0:
         raise AssertionError("no gradient reaches logvar: the noise must be scaled by sigma = exp(logvar / 2)")
+    if not torch.allclose(logvar.grad, 0.5 * (z.detach() - mu.detach()), rtol=1e-3, atol=1e-5):
+        raise AssertionError("the gradient of z with respect to logvar should be sigma * eps / 2 = (z - mu) / 2 "
+                             "(z = mu + exp(logvar / 2) * eps, with eps drawn independently of mu and logvar); "
+                             "yours is not")
 
 
 def _fresh_noise(answer):
@@ -59,31 +128,65 @@ def _fresh_noise(answer):
         raise AssertionError("two calls gave the same sample: draw new noise every time (torch.randn_like)")
 
 
+def _dtype_and_device(answer):
+    mu, logvar = (t[:10, :3].double() for t in _latents(14))
+    z = call(answer, mu, logvar)
+    expect_float_tensor(z, mu.shape, "float64 samples")
+    if z.dtype != torch.float64:
+        raise AssertionError(f"for float64 mu and logvar your sample is {z.dtype}: make the noise like mu "
+                             "(torch.randn_like(mu)) and keep mu's dtype")
+    on_another_device(answer, (mu.float(), logvar.float()), "your noise is made on the CPU whatever device mu is "
+                      "on: draw it on mu's device, torch.randn_like(mu) (or device=mu.device)")
+
+
 reparameterize = Exercise(
     "Exercise 1: the reparameterisation trick",
     reparameterize_reference,
     cases=[
-        Case("samples of N(0, 1): mean 0, standard deviation 1", _statistics(0.0, 0.0)),
-        Case("mu = 3, logvar = log 4: mean 3, standard deviation 2", _statistics(3.0, math.log(4.0))),
+        Case("independent noise for every latent dimension and every row (4,096 rows of 8 latents)", _independent),
+        Case("each entry's own mean and standard deviation (every entry with its own mu and logvar)",
+             _own_mean_and_spread),
+        Case("normally distributed noise", _normal_noise),
         Case("gradients flow to mu and logvar", _differentiable),
         Case("new noise on every call", _fresh_noise),
+        Case("the sample keeps mu's dtype (float64) and device", _dtype_and_device),
     ],
     hints=[
         "Write the sample as a deterministic function of mu, logvar and a noise eps that does not depend on them.",
         "eps = torch.randn_like(mu) is N(0, 1). The standard deviation is sigma = exp(logvar / 2).",
         "return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)",
     ],
-    same_as=["torch.distributions.Normal.rsample"],
+    same_as=["torch.distributions"],  # the statement: without torch.distributions (rsample)
 )
 
 
 # --- Exercise 2: the Gaussian KL term ----------------------------------------------------------
 
-def _gaussians(seed, n=6, d=4):
-    return lambda: (torch.randn(n, d, generator=seeded(seed)), torch.randn(n, d, generator=seeded(seed + 1)))
+def _gaussians(seed, n=6, d=4, mu_scale=1.0, logvar_shift=0.0):
+    def make():
+        mu = torch.randn(n, d, generator=seeded(seed)) * mu_scale
+        return mu, torch.randn(n, d, generator=seeded(seed + 1)) + logvar_shift
+    return make
+
+
+def _reversed_kl(mu, logvar):
+    """KL(N(0, I) || N(mu, sigma^2)) of each row: the KL the other way round."""
+    return 0.5 * ((1 + mu.pow(2)) * torch.exp(-logvar) - 1 + logvar).sum(1)
 
 
 KL_MISTAKES = [
+    Mistake("your KL is the other way round, KL(N(0, I) || q): the VAE's term is KL(q || N(0, I)), "
+            "-1/2 sum(1 + logvar - mu^2 - exp(logvar))",
+            lambda got, expected, mu, logvar: torch.allclose(got, _reversed_kl(mu, logvar), rtol=1e-4, atol=1e-4)),
+    Mistake(lambda got, expected, mu, logvar: f"your KL is off by {(got - expected).mean().item():.3g} per image, "
+                                              "1/2 per latent dimension: the formula has a 1 inside the sum, "
+                                              "-1/2 sum_j (1 + logvar_j - mu_j^2 - exp(logvar_j))",
+            lambda got, expected, mu, logvar: any(torch.allclose(got, expected + sign * 0.5 * mu.shape[1], atol=1e-4)
+                                                  for sign in (1, -1))),
+    Mistake("you summed over the images (dim 0); sum each image's latent dimensions (dim 1): one KL per image",
+            lambda got, expected, mu, logvar: torch.allclose(
+                got, -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(0), atol=1e-4)),
+
     Mistake(lambda got, expected, mu, logvar: f"you returned shape {tuple(got.shape)}: one KL per image, shape "
                                               f"({len(mu)},), summed over the {mu.shape[1]} latent dimensions",
             lambda got, expected, mu, logvar: got.shape != expected.shape),
@@ -102,11 +205,13 @@ gaussian_kl = Exercise(
     "Exercise 2: the Gaussian KL term",
     losses.gaussian_kl,
     cases=[
-        Case("6 random Gaussians in 4 dimensions", inputs=_gaussians(0), mistakes=KL_MISTAKES),
+        Case("6 random Gaussians in 4 dimensions", inputs=_gaussians(0), mistakes=KL_MISTAKES,
+             compare=keeps_dtype(close())),
         Case("zero at the prior: mu = 0, logvar = 0", inputs=lambda: (torch.zeros(3, 5), torch.zeros(3, 5))),
-        Case("a wide, far Gaussian (logvar = 5, mu = 10)",
-             inputs=lambda: (torch.full((2, 3), 10.0), torch.full((2, 3), 5.0)),
-             mistakes=KL_MISTAKES),
+        Case("wide, far Gaussians (logvar near 5, mu near +-10)",
+             inputs=_gaussians(4, n=3, d=3, mu_scale=10.0, logvar_shift=5.0), mistakes=KL_MISTAKES),
+        Case("5 Gaussians in 5 dimensions: one KL per image, summed over its latents",
+             inputs=_gaussians(6, n=5, d=5), mistakes=KL_MISTAKES),
         Case("gradients reach mu and logvar", inputs=_gaussians(2), observe=gradients(wrt=(0, 1))),
     ],
     hints=[
@@ -114,7 +219,7 @@ gaussian_kl = Exercise(
         "log sigma^2 is logvar itself, and sigma^2 = logvar.exp(). Sum over dim 1, the latent dimensions.",
         "return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)",
     ],
-    same_as=["torch.distributions.kl.kl_divergence", "aecourse.losses.gaussian_kl"],
+    same_as=["torch.distributions", "aecourse.losses.gaussian_kl"],  # kl_divergence, _kl_normal_normal
 )
 
 
@@ -135,12 +240,39 @@ def _batch(seed, n=8):
     return make
 
 
+def _confident(seed, n=3):
+    """Logits from 100 to 300 in size, either sign, and binary images: about half the pixels on the wrong side."""
+    def make():
+        g = seeded(seed)
+        sign = torch.randint(0, 2, (n, 1, 28, 28), generator=g) * 2.0 - 1
+        logits = sign * (100 + 200 * torch.rand(n, 1, 28, 28, generator=g))
+        x = torch.randint(0, 2, (n, 1, 28, 28), generator=g).float()
+        return logits, x, torch.randn(n, 20, generator=g), torch.randn(n, 20, generator=g) * 0.5
+    return make
+
+
 def _parts(logits, x, mu, logvar):
     reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
     return reconstruction, -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
 
 
+def _through_probabilities(logits, x, mu, logvar):
+    """The loss with the reconstruction term computed from sigmoid(logits): PyTorch clamps its log at -100."""
+    reconstruction = F.binary_cross_entropy(torch.sigmoid(logits), x, reduction="none").flatten(1).sum(1)
+    return (reconstruction + _parts(logits, x, mu, logvar)[1]).mean()
+
+
 ELBO_MISTAKES = [
+    Mistake("your reconstruction term goes through sigmoid(logits): for a logit beyond +-100 the probability rounds "
+            "to 0 or 1, and F.binary_cross_entropy clamps log(0) to -100, so a pixel that costs 150 nats counts "
+            "100 and gets no gradient. Compute it from the logits: F.binary_cross_entropy_with_logits",
+            lambda got, expected, logits, x, mu, logvar: logits.abs().max() > 100 and math.isclose(
+                got.item(), _through_probabilities(logits, x, mu, logvar).item(), rel_tol=1e-4)),
+    Mistake("your KL is averaged over the latent dimensions while the reconstruction is summed over the pixels: "
+            "sum the KL over the latents too (your gaussian_kl gives one KL per image)",
+            lambda got, expected, logits, x, mu, logvar: math.isclose(
+                got.item(), (_parts(logits, x, mu, logvar)[0] + _parts(logits, x, mu, logvar)[1] / mu.shape[1])
+                .mean().item(), rel_tol=1e-4)),
     Mistake("your reconstruction term is averaged over the 784 pixels while the KL is summed over the latents: "
             "the KL then outweighs the reconstruction about 784 times and the model learns to ignore its input "
             "(the reduction pitfall of section 3). Sum over pixels",
@@ -162,13 +294,14 @@ vae_loss = Exercise(
     "Exercise 3: the VAE loss with the right reductions",
     vae_loss_reference,
     cases=[
-        Case("a batch of 8 images, 20 latents", inputs=_batch(0), mistakes=ELBO_MISTAKES),
+        Case("a batch of 8 images, 20 latents", inputs=_batch(0), mistakes=ELBO_MISTAKES,
+             compare=keeps_dtype(close())),
         Case("a batch of 3", inputs=_batch(1, n=3), mistakes=ELBO_MISTAKES),
-        Case("logits of +-100 stay finite",
-             inputs=lambda: (torch.full((2, 1, 28, 28), 100.0) * torch.tensor([1.0, -1.0]).view(2, 1, 1, 1),
-                             torch.zeros(2, 1, 28, 28), torch.zeros(2, 20), torch.zeros(2, 20)),
-             compare=finite_and_close(rtol=1e-4, atol=1e-3)),
+        Case("confident logits (from 100 to 300 in size, half of them on the wrong side) stay finite and exact",
+             inputs=_confident(3), compare=finite_and_close(rtol=1e-4, atol=1e-3), mistakes=ELBO_MISTAKES),
         Case("gradients reach the logits, mu and logvar", inputs=_batch(2, n=4), observe=gradients(wrt=(0, 2, 3))),
+        Case("gradients at confident logits (a wrong pixel keeps its full gradient)", inputs=_confident(4, n=2),
+             observe=gradients(wrt=(0,))),
     ],
     hints=[
         "Two terms per image: the binary cross-entropy of the pixels given the decoder's logits, and the KL of "
@@ -177,6 +310,7 @@ vae_loss = Exercise(
         ".flatten(1).sum(1) sums each image's pixels. Your gaussian_kl gives one KL per image.",
         "(bce.flatten(1).sum(1) + gaussian_kl(mu, logvar)).mean()",
     ],
+    same_as=["torch.distributions", "aecourse.losses.bernoulli_nll"],  # bernoulli_nll has the reductions
 )
 
 
@@ -192,19 +326,42 @@ LME_MISTAKES = [
     Mistake("you returned the mean of the values (or their maximum): that is a bound, not log-mean-exp",
             lambda got, expected, values: torch.allclose(got, values.mean(0), atol=1e-4)
             or torch.allclose(got, values.max(0).values, atol=1e-4)),
+    Mistake("you subtracted the largest value before exp but did not add it back after the log",
+            lambda got, expected, values: torch.allclose(got, expected - values.max(0).values, atol=1e-3)),
+    Mistake("you divided the sum by K - 1 (or another count); the mean of K values divides by K = values.shape[0]",
+            lambda got, expected, values: len(values) > 1 and torch.allclose(
+                got, expected + math.log(len(values) / (len(values) - 1)), atol=1e-4)),
 ]
+
+
+def _values(seed, shape, scale=1.0):
+    return lambda: (torch.randn(*shape, generator=seeded(seed)) * scale,)
+
+
+def _near_thousand(seed, k=3, columns=4):
+    """Every column near +1000 or near -1000 (its sign drawn at random)."""
+    def make():
+        g = seeded(seed)
+        sign = torch.randint(0, 2, (1, columns), generator=g) * 2.0 - 1
+        return (sign * 1000 + 3 * torch.randn(k, columns, generator=g),)
+    return make
+
 
 log_mean_exp = Exercise(
     "Exercise 4: a log-mean-exp that never overflows",
     likelihood.log_mean_exp,
     cases=[
-        Case("small values, against the direct formula", inputs=lambda: (torch.randn(7, 5, generator=seeded(0)),),
-             mistakes=LME_MISTAKES),
-        Case("values near +1000 and -1000 (log-weights of real images)",
-             inputs=lambda: (torch.tensor([[1000.0, -1000.0], [999.0, -1001.0], [998.0, -1003.0]]),),
+        Case("small values, against the direct formula", inputs=_values(0, (7, 5)), mistakes=LME_MISTAKES,
+             compare=keeps_dtype(close())),
+        Case("values near +1000 and -1000 (a stress test)", inputs=_near_thousand(1),
              compare=finite_and_close(atol=1e-3), mistakes=LME_MISTAKES),
-        Case("one value: log-mean-exp of a single number is the number",
-             inputs=lambda: (torch.tensor([[-87.5, 3.0]]),), mistakes=LME_MISTAKES),
+        Case("values from -1000 to +1000 within one column", inputs=lambda: (
+             torch.rand(5, 4, generator=seeded(2)) * 2000 - 1000,),
+             compare=finite_and_close(atol=1e-3), mistakes=LME_MISTAKES),
+        Case("one value: log-mean-exp of a single number is the number", inputs=_values(4, (1, 3), scale=50.0),
+             mistakes=LME_MISTAKES),
+        Case("values of shape (6, 2, 3): the result has shape (2, 3)", inputs=_values(5, (6, 2, 3), scale=5.0),
+             mistakes=LME_MISTAKES),
         Case("gradients flow (they are the normalised importance weights)",
              inputs=lambda: (torch.randn(6, 3, generator=seeded(3)) * 10,), observe=gradients(wrt=(0,))),
     ],
@@ -213,5 +370,7 @@ log_mean_exp = Exercise(
         "Factor out the largest value m: log mean exp(v) = m + log mean exp(v - m), and every v - m is <= 0.",
         "m = values.max(0).values; return m + torch.log(torch.exp(values - m).mean(0))",
     ],
-    same_as=["torch.logsumexp", "aecourse.likelihood.log_mean_exp"],
+    # in every spelling (values.logsumexp, torch.special.logsumexp), and the ops that compute it inside
+    same_as=["torch.logsumexp", "torch.logcumsumexp", "torch.log_softmax", "scipy.special.logsumexp",
+             "aecourse.likelihood.log_mean_exp"],
 )

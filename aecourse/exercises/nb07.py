@@ -5,11 +5,33 @@ import torch
 import torch.nn.functional as F
 
 from .core import Case, Exercise
-from .expect import Mistake, call, expect_float_tensor, finite_and_close, gradients, seeded
+from .expect import (
+    Mistake,
+    call,
+    close,
+    expect_float_tensor,
+    finite_and_close,
+    gradients,
+    keeps_dtype,
+    on_another_device,
+    ratio,
+    seeded,
+)
 
 
-def _logits(seed, n=16):
-    return lambda: (torch.randn(n, 1, generator=seeded(seed)) * 3, torch.randn(n, 1, generator=seeded(seed + 1)) * 3)
+def _logits(seed, n=16, n_fake=None):
+    return lambda: (torch.randn(n, 1, generator=seeded(seed)) * 3,
+                    torch.randn(n_fake or n, 1, generator=seeded(seed + 1)) * 3)
+
+
+def _confident(seed, n=8):
+    """Logits from 100 to 300 in size, either sign: beyond where sigmoid rounds to 0 or 1 in float32 (about 17 for 1,
+    about 104 for 0) and where F.binary_cross_entropy clamps log(0) to -100."""
+    def make():
+        g = seeded(seed)
+        return tuple((torch.randint(0, 2, (n, 1), generator=g) * 2.0 - 1) * (100 + 200 * torch.rand(n, 1, generator=g))
+                     for _ in range(2))
+    return make
 
 
 # --- Exercise 1: the discriminator's loss -----------------------------------------------------
@@ -44,18 +66,48 @@ DISCRIMINATOR_MISTAKES = [
                     + F.binary_cross_entropy_with_logits(fake, torch.full_like(fake, smoothing))))),
     Mistake("your loss is half the expected value: add the real and the fake terms, each a mean over its batch",
             lambda got, expected, *args: torch.isclose(got * 2, expected, rtol=1e-4)),
+    Mistake("your loss has the wrong sign: the discriminator minimises the binary cross-entropy, which is never "
+            "negative",
+            lambda got, expected, *args: torch.isclose(got, -expected, rtol=1e-4)),
+    Mistake("your loss is summed over the batch; average the real term over the real logits and the fake term over "
+            "the fake logits",
+            lambda got, expected, real, fake, smoothing=0.0: torch.isclose(
+                got, F.binary_cross_entropy_with_logits(real, torch.full_like(real, 1 - smoothing), reduction="sum")
+                + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake), reduction="sum"), rtol=1e-4)),
+    Mistake("you averaged the real and the fake logits together, as one batch: average each over its own batch and "
+            "add the two means",
+            lambda got, expected, real, fake, smoothing=0.0: len(real) != len(fake) and torch.isclose(
+                got, F.binary_cross_entropy_with_logits(torch.cat([real, fake]), torch.cat(
+                    [torch.full_like(real, 1 - smoothing), torch.zeros_like(fake)])), rtol=1e-4)),
+    Mistake("your loss goes through sigmoid(logits): beyond +-100 the probability rounds to 0 or 1, and "
+            "F.binary_cross_entropy clamps log(0) to -100, so a logit of 150 on the wrong side costs 100 instead of "
+            "150 (and gets no gradient). Compute it from the logits: F.binary_cross_entropy_with_logits",
+            lambda got, expected, real, fake, smoothing=0.0: max(real.abs().max(), fake.abs().max()) > 100
+            and torch.isclose(got, F.binary_cross_entropy(torch.sigmoid(real), torch.full_like(real, 1 - smoothing))
+                              + F.binary_cross_entropy(torch.sigmoid(fake), torch.zeros_like(fake)), rtol=1e-4)),
 ]
+
+
+def _targets_on_the_device(answer):
+    real, fake = _logits(16, 6, 10)()
+    on_another_device(answer, (real, fake, 0.1), "make the targets like the logits, torch.full_like(real_logits, "
+                      "1 - smoothing) and torch.zeros_like(fake_logits), not torch.full((n, 1), ...) on the CPU")
+
 
 discriminator_loss = Exercise(
     "Exercise 1: the discriminator's loss",
     discriminator_loss_reference,
     cases=[
-        Case("16 real and 16 fake logits", inputs=_logits(0), mistakes=DISCRIMINATOR_MISTAKES),
+        Case("16 real and 16 fake logits", inputs=_logits(0), mistakes=DISCRIMINATOR_MISTAKES,
+             compare=keeps_dtype(close())),
         Case("one-sided label smoothing 0.1", inputs=lambda: (*_logits(2)(), 0.1), mistakes=DISCRIMINATOR_MISTAKES),
-        Case("confident logits (+-60) stay finite",
-             inputs=lambda: (torch.tensor([[60.0], [-60.0]]), torch.tensor([[-60.0], [60.0]])),
-             compare=finite_and_close(), mistakes=DISCRIMINATOR_MISTAKES),
+        Case("12 real and 20 fake logits: each term averaged over its own batch", inputs=_logits(6, 12, 20),
+             mistakes=DISCRIMINATOR_MISTAKES),
+        Case("confident logits (from 100 to 300 in size, either sign, smoothing 0.1) stay finite and exact",
+             inputs=lambda: (*_confident(8)(), 0.1), compare=finite_and_close(), mistakes=DISCRIMINATOR_MISTAKES),
         Case("gradients reach both sets of logits", inputs=_logits(4), observe=gradients(wrt=(0, 1))),
+        Case("gradients at confident logits", inputs=_confident(10), observe=gradients(wrt=(0, 1))),
+        Case("logits on a GPU: the targets on the logits' device", _targets_on_the_device),
     ],
     hints=[
         "Binary cross-entropy with target 1 for the prior samples and 0 for the codes; compute it from logits.",
@@ -81,9 +133,26 @@ ENCODER_MISTAKES = [
             or torch.isclose(got, torch.log(1 - torch.sigmoid(fake)).mean(), rtol=1e-4)),
     Mistake("your loss has the wrong sign: the encoder minimises the cross-entropy of its codes with target 1",
             lambda got, expected, fake: torch.isclose(got, -expected, rtol=1e-4)),
-    Mistake("your loss is not finite for a confident discriminator: compute it from the logits",
+    Mistake("your loss is not finite for a confident discriminator: log(sigmoid(t)) takes the log of a rounded 0 "
+            "below t = -104 (and exp(-t) overflows): compute it from the logits (binary cross-entropy with logits, "
+            "or softplus)",
             lambda got, expected, fake: not torch.isfinite(got).all()),
+    Mistake("you gave the codes target 0, the discriminator's target for them: the encoder wants the discriminator "
+            "to call its codes real, target 1",
+            lambda got, expected, fake: torch.isclose(got, F.softplus(fake).mean(), rtol=1e-4)),
+    Mistake("your loss is summed over the batch; average it over the codes",
+            lambda got, expected, fake: len(fake) > 1 and math.isclose(ratio(got, expected), len(fake), rel_tol=1e-4)),
+    Mistake("your loss goes through sigmoid(logits): below -100 the probability rounds to 0, and "
+            "F.binary_cross_entropy clamps log(0) to -100, so a logit of -150 costs 100 instead of 150 (and gets no "
+            "gradient). Compute it from the logits",
+            lambda got, expected, fake: fake.min() < -100 and torch.isclose(
+                got, F.binary_cross_entropy(torch.sigmoid(fake), torch.ones_like(fake)), rtol=1e-4)),
 ]
+
+
+def _target_on_the_device(answer):
+    on_another_device(answer, _logits(18)()[:1], "make the target like the logits, torch.ones_like(fake_logits), "
+                      "not torch.ones(n, 1) on the CPU")
 
 
 def _gradient_does_not_vanish(answer):
@@ -102,10 +171,12 @@ encoder_loss = Exercise(
     encoder_loss_reference,
     cases=[
         Case("16 logits of codes", inputs=lambda: (torch.randn(16, 1, generator=seeded(5)) * 3,),
-             mistakes=ENCODER_MISTAKES),
-        Case("logits of +-60 stay finite", inputs=lambda: (torch.tensor([[60.0], [-60.0]]),),
-             compare=finite_and_close(), mistakes=ENCODER_MISTAKES),
+             mistakes=ENCODER_MISTAKES, compare=keeps_dtype(close())),
+        Case("confident logits (from 100 to 300 in size, either sign) stay finite and exact",
+             inputs=lambda: _confident(12)()[:1], compare=finite_and_close(), mistakes=ENCODER_MISTAKES),
         Case("a strong gradient when the discriminator wins", _gradient_does_not_vanish),
+        Case("gradients at confident logits", inputs=lambda: _confident(14)()[:1], observe=gradients(wrt=(0,))),
+        Case("logits on a GPU: the target on the logits' device", _target_on_the_device),
     ],
     hints=[
         "The encoder wants the discriminator to say 'real' for its codes: the same cross-entropy, with target 1 "
@@ -124,28 +195,84 @@ def sample_mixture_reference(labels, radius=4.0, std=0.5):
     return centres + std * torch.randn(len(labels), 2)
 
 
+def _centres(labels, radius=4.0):
+    angles = 2 * math.pi * labels.double() / 10
+    return radius * torch.stack([angles.cos(), angles.sin()], dim=1)
+
+
+def _mixture_samples(answer, labels, **arguments):
+    """The answer's samples for ``labels`` (its keyword ``arguments``, if any), checked for type, shape and dtype,
+    in float64."""
+    samples = call(lambda components: answer(components, **arguments), labels)
+    expect_float_tensor(samples, (len(labels), 2), f"{len(labels):,} samples")
+    if samples.dtype != torch.float32:
+        raise AssertionError(f"your samples are {samples.dtype}: the discriminator's weights are float32, so return "
+                             "float32 samples (torch.randn and the centres from labels.float() are)")
+    if not torch.isfinite(samples).all():
+        raise AssertionError("your samples contain NaN or infinity")
+    return samples.detach().double()
+
+
+def _shuffled_labels(seed, per_component=2000):
+    """Every component 0..9 ``per_component`` times, in random order."""
+    labels = torch.arange(10).repeat_interleave(per_component)
+    return labels[torch.randperm(len(labels), generator=seeded(seed))]
+
+
 def _component_statistics(answer):
-    labels = torch.arange(10).repeat_interleave(2000)
-    samples = call(answer, labels)
-    expect_float_tensor(samples, (len(labels), 2), "20,000 samples")
+    labels = _shuffled_labels(20)
+    samples = _mixture_samples(answer, labels)
+    centres = _centres(labels)
     for k in range(10):
-        chunk = samples[labels == k]
-        centre = 4.0 * torch.tensor([math.cos(2 * math.pi * k / 10), math.sin(2 * math.pi * k / 10)])
+        chunk, centre = samples[labels == k], centres[labels == k][0]
+        spread = chunk.std(0)
+        if spread.max() < 1e-6:
+            raise AssertionError(f"all your samples of component {k} are the same point: every sample needs its own "
+                                 "noise, std * torch.randn(n, 2)")
         if (chunk.mean(0) - centre).norm() > 0.1:
-            raise AssertionError(f"the samples of component {k} are centred at {chunk.mean(0).tolist()}, expected "
-                                 f"about {[round(v, 2) for v in centre.tolist()]} (angle 2 pi k / 10, radius 4)")
-        if abs(chunk.std(0).mean().item() - 0.5) > 0.05:
-            raise AssertionError(f"the samples of component {k} spread {chunk.std(0).mean().item():.3g} around their "
-                                 "centre; the standard deviation is 0.5 in each direction")
+            raise AssertionError(f"the samples of component {k} are centred at "
+                                 f"{[round(v, 2) for v in chunk.mean(0).tolist()]}, expected about "
+                                 f"{[round(v, 2) for v in centre.tolist()]} (angle 2 pi k / 10, radius 4)")
+        if (spread - 0.5).abs().max() > 0.05:
+            raise AssertionError(f"the samples of component {k} spread {spread[0]:.3g} horizontally and "
+                                 f"{spread[1]:.3g} vertically around their centre; the standard deviation is 0.5 in "
+                                 "each direction")
+
+
+def _independent_normal(answer):
+    labels = _shuffled_labels(21)
+    noise = (_mixture_samples(answer, labels) - _centres(labels)) / 0.5
+    noise = noise - noise.mean(0)
+    unit = noise / noise.std(0).clamp(min=1e-12)
+    together = (unit[:, 0] * unit[:, 1]).mean().item()
+    if abs(together) > 0.1:
+        raise AssertionError(f"the two coordinates of your noise move together (correlation {together:.2f}; the "
+                             "samples of a component lie on a line): draw an independent normal number for each "
+                             "coordinate, torch.randn(n, 2)")
+    half = len(unit) // 2
+    rows = max(abs((unit[:-1] * unit[1:]).mean().item()), abs((unit[:half] * unit[half:2 * half]).mean().item()))
+    if rows > 0.1:
+        raise AssertionError(f"the noise of different samples is correlated (correlation {rows:.2f}): every sample "
+                             "needs its own noise")
+    within, beyond = (noise.abs() < 1).double().mean().item(), (noise.abs() > 2).double().mean().item()
+    if abs(within - 0.6827) > 0.02 or abs(beyond - 0.0455) > 0.01:
+        raise AssertionError(f"your noise is not normally distributed: {within:.1%} of it lies within one standard "
+                             f"deviation of the centre and {beyond:.1%} beyond two (a Gaussian: 68.3% and 4.6%); draw "
+                             "it with torch.randn, not torch.rand (uniform)")
 
 
 def _radius_and_std(answer):
-    labels = torch.zeros(5000, dtype=torch.long)
-    samples = call(answer, labels, 2.0, 0.1)
-    if abs(samples.mean(0)[0].item() - 2.0) > 0.02 or abs(samples.std(0).mean().item() - 0.1) > 0.01:
-        raise AssertionError(f"with radius 2 and std 0.1, component 0 should sit at (2, 0) with spread 0.1; yours "
-                             f"sits at {[round(v, 3) for v in samples.mean(0).tolist()]} with spread "
-                             f"{samples.std(0).mean().item():.3g}")
+    g = seeded(22)
+    k = int(torch.randint(0, 10, (), generator=g))
+    radius, std = 1.5 + 1.5 * torch.rand((), generator=g).item(), 0.1 + 0.2 * torch.rand((), generator=g).item()
+    labels = torch.full((5000,), k)
+    samples = _mixture_samples(answer, labels, radius=radius, std=std)
+    centre, spread = _centres(labels[:1], radius)[0], samples.std(0)
+    if (samples.mean(0) - centre).norm() > 0.1 * std or (spread - std).abs().max() > 0.06 * std:
+        raise AssertionError(f"with radius={radius:.3g} and std={std:.3g}, component {k} should sit at "
+                             f"{[round(v, 3) for v in centre.tolist()]} with spread {std:.3g}; yours sits at "
+                             f"{[round(v, 3) for v in samples.mean(0).tolist()]} with spread "
+                             f"{[round(v, 3) for v in spread.tolist()]}")
 
 
 def _random(answer):
@@ -158,8 +285,10 @@ sample_mixture = Exercise(
     "Exercise 3: sampling the mixture prior",
     sample_mixture_reference,
     cases=[
-        Case("10 components, 2,000 samples each: centres on the circle, spread 0.5", _component_statistics),
-        Case("radius and std as given", _radius_and_std),
+        Case("10 components, 2,000 samples each, in random order: centres on the circle, spread 0.5",
+             _component_statistics),
+        Case("independent, normally distributed noise in both coordinates and every sample", _independent_normal),
+        Case("radius and std as given (radius=..., std=...)", _radius_and_std),
         Case("new samples on every call", _random),
     ],
     hints=[
