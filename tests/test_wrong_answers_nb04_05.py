@@ -15,7 +15,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from aecourse.exercises import CORRECT, INCORRECT, nb04, nb05
+from aecourse.exercises import CORRECT, INCORRECT, Exercise, nb04, nb05
 from aecourse.paths import course_root
 from aecourse.runtime import isolated_rng
 
@@ -598,6 +598,12 @@ def memorised(exercise, correct, fallback, seed=None):
 
 
 # --- the tests -----------------------------------------------------------------------------------------------
+
+
+def test_every_exercise_of_notebooks_04_and_05_has_a_table():
+    exercises = {(module, name) for module in (nb04, nb05) for name, value in vars(module).items()
+                 if isinstance(value, Exercise)}
+    assert exercises == set(TABLES)
 
 
 @pytest.mark.parametrize("module,name", EXERCISES, ids=ids)
