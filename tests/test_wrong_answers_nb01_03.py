@@ -75,6 +75,43 @@ def path_changing_its_input(model, x_a, x_b, steps):
     return model.decode((1 - t) * model.encode(x_a) + t * model.encode(x_b))
 
 
+def epoch(model, batches, loss_fn, optimizer, order=("zero_grad", "loss", "backward", "step"), train=True,
+          total=lambda loss, batch: loss.item() * len(batch), count=len, after=None):
+    """A training epoch written out, with the parts a hurried learner gets wrong as arguments."""
+    if train:
+        model.train()
+    running, images, loss = 0.0, 0, None
+    if after == "zero_grad once":
+        optimizer.zero_grad()
+    for batch in batches:
+        for part in order:
+            if part == "zero_grad":
+                optimizer.zero_grad()
+            elif part == "loss":
+                loss = loss_fn(model, batch)
+            elif part == "backward":
+                loss.backward()
+            elif part == "step":
+                optimizer.step()
+        running = running + total(loss, batch)
+        images += count(batch)
+    if after == "step once":
+        optimizer.step()
+    return running / images
+
+
+def epoch_without_gradients(model, batches, loss_fn, optimizer):
+    with torch.no_grad():
+        return epoch(model, batches, loss_fn, optimizer, order=("loss",))
+
+
+def epoch_with_fit(model, batches, loss_fn, optimizer):
+    from aecourse.train import fit
+
+    return fit(model, torch.cat(batches), loss_fn, epochs=1, batch_size=len(batches[0]), optimizer=optimizer).train[0]
+
+
+
 NB01 = {
     "nb01.count_parameters": (
         lambda sizes: sum(a * b + b for a, b in zip(sizes, sizes[1:])),
@@ -106,6 +143,21 @@ NB01 = {
          (lambda x_hat, x: (x_hat - x).double().pow(2).flatten(1).sum(1).mean(), "dtype"),
          (lambda x_hat, x: x_hat.pow(2).flatten(1).sum(1).mean(), None),  # x ignored
          (lambda x_hat, x: (x_hat - x).pow(2).sum() / 8, None)],  # the batch size of the first case
+    ),
+    "nb01.train_one_epoch": (
+        epoch,
+        [(lambda *args: epoch(*args, order=("loss", "backward", "step")), "zero_grad"),
+         (lambda *args: epoch(*args, order=("loss", "backward", "step"), after="zero_grad once"), "zero_grad"),
+         (lambda *args: epoch(*args, order=("zero_grad", "loss", "step", "backward")), "in that order"),
+         (lambda *args: epoch(*args, order=("zero_grad", "loss", "backward"), after="step once"), None),
+         (lambda *args: epoch(*args, train=False), "evaluation mode"),
+         (lambda *args: epoch(*args, total=lambda loss, batch: loss.item(), count=lambda batch: 1),
+          "averaged the batches"),
+         (lambda *args: epoch(*args, total=lambda loss, batch: loss * len(batch)), "Python float"),
+         (lambda *args: epoch(*args, total=lambda loss, batch: loss.item()), None),  # a sum of means over images
+         (epoch_without_gradients, "did not change"),
+         (lambda model, batches, *rest: epoch(model, batches[:-1], *rest), None),  # the last, smaller batch dropped
+         (epoch_with_fit, "aecourse.train.fit")],
     ),
     "nb01.interpolate": (
         lambda model, a, b, steps: torch.cat([model.decode(torch.lerp(model.encode(a[None]), model.encode(b[None]),

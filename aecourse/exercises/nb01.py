@@ -1,5 +1,7 @@
 """Exercises of notebook 01, autoencoder basics."""
 
+import math
+
 import torch
 
 from .core import Case, Exercise
@@ -161,7 +163,143 @@ reconstruction_loss = Exercise(
 )
 
 
-# --- Exercise 3: a straight line through code space ---------------------------------------------
+# --- Exercise 3: one epoch of training (the build exercise) ----------------------------------------
+
+def train_one_epoch_reference(model, batches, loss_fn, optimizer):
+    """One pass over ``batches``: a gradient step on ``loss_fn(model, batch)`` for each batch.
+
+    Returns the mean loss per image over the epoch, a Python float (fit's training curve).
+    """
+    model.train()  # dropout and batch norm behave as in training
+    total, images = 0.0, 0
+    for batch in batches:
+        optimizer.zero_grad()  # else this step's gradients add to the last step's
+        loss = loss_fn(model, batch)
+        loss.backward()  # d loss / d parameter, for every parameter
+        optimizer.step()  # move every parameter a little downhill
+        total += loss.item() * len(batch)  # .item(): a float, so the batch's graph is freed
+        images += len(batch)
+    return total / images
+
+
+def _squared_error(model, x):
+    return (model(x) - x).pow(2).sum(1).mean()
+
+
+def _training_run(optimizer):
+    """``observe`` for a training step: train a fresh tiny model (batch norm, in eval mode as fit leaves it) on
+    batches of 8, 8, 8 and 6 rows, and return what the function returned and the parameters it left."""
+    def observe(function, seed):
+        torch.manual_seed(seed)  # the same start for the reference and the answer (the check's own stream)
+        model = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU(),
+                                    torch.nn.Linear(4, 6)).eval()
+        data = torch.randn(30, 6, generator=torch.Generator().manual_seed(seed))
+        batches = list(data.split(8))
+        returned = function(model, batches, _squared_error, optimizer(model.parameters()))
+        return returned, torch.cat([p.detach().flatten() for p in model.parameters()])
+    return observe
+
+
+def _trained_like_the_reference(got, expected, what):
+    returned, parameters = got
+    if isinstance(returned, torch.Tensor):
+        raise AssertionError("you returned a tensor; return the epoch's mean loss as a Python float: add up "
+                             "loss.item() (a tensor keeps every batch's graph alive, and memory fills up)")
+    if not isinstance(returned, float):
+        raise AssertionError(f"you returned {type(returned).__name__}; return the epoch's mean loss per image, "
+                             "a float")
+    if not torch.allclose(parameters, expected[1], rtol=1e-4, atol=1e-6):
+        raise AssertionError("after the epoch the parameters differ from one step per batch, in order")
+    if not math.isclose(returned, expected[0], rel_tol=1e-4, abs_tol=1e-6):
+        raise AssertionError(f"the parameters are right, but you returned {returned:.6g}, not the mean loss per "
+                             "image over the epoch")
+
+
+def _variant(step_order=("zero_grad", "loss", "backward", "step"), train=True, per_image=True):
+    """A training epoch written with one of the usual mistakes (the mistakes below compare with it)."""
+    def epoch(model, batches, loss_fn, optimizer):
+        if train:
+            model.train()
+        total, count = 0.0, 0
+        for batch in batches:
+            loss = None
+            for part in step_order:
+                if part == "zero_grad":
+                    optimizer.zero_grad()
+                elif part == "loss":
+                    loss = loss_fn(model, batch)
+                elif part == "backward":
+                    loss.backward()
+                else:
+                    optimizer.step()
+            total += loss.item() * (len(batch) if per_image else 1)
+            count += len(batch) if per_image else 1
+        return total / count
+    return epoch
+
+
+def _like(variant):
+    """``looks_like`` for a :class:`Mistake`: the answer did what ``variant`` does (same parameters and value)."""
+    def looks_like(got, expected, seed, observe):
+        wrong = observe(variant, seed)
+        return (torch.allclose(got[1], wrong[1], rtol=1e-4, atol=1e-6)
+                and isinstance(got[0], float) and math.isclose(got[0], wrong[0], rel_tol=1e-4))
+    return looks_like
+
+
+def _training_mistakes(observe):
+    def like(variant):
+        check = _like(variant)
+        return lambda got, expected, seed: check(got, expected, seed, observe)
+    return [
+        Mistake("the parameters did not change: every batch needs loss.backward() and then optimizer.step(), in "
+                "that order (a step before backward() finds the gradients zero_grad() just cleared), and no "
+                "torch.no_grad() around them",
+                lambda got, expected, seed: torch.allclose(got[1], observe(lambda *args: 0.0, seed)[1])),
+        Mistake("the gradients add up from batch to batch: call optimizer.zero_grad() before each backward()",
+                like(_variant(step_order=("loss", "backward", "step")))),
+        Mistake("the model stays in evaluation mode, so batch norm (and dropout) do not train as they should: call "
+                "model.train() first (fit and predict leave a model in evaluation mode)",
+                like(_variant(train=False))),
+        Mistake("the parameters are right, but you averaged the batches' losses: the last batch is smaller, so "
+                "weight each batch's loss by its number of images (loss.item() * len(batch)) and divide by the "
+                "number of images", like(_variant(per_image=False))),
+    ]
+
+
+def _training_case(description, seed, optimizer):
+    observe = _training_run(optimizer)
+    return Case(description, inputs=lambda: (drawn(seed, 0, 2**31 - 1, 1)[0],), observe=observe,
+                compare=_trained_like_the_reference, mistakes=_training_mistakes(observe))
+
+
+def _sgd(parameters):
+    return torch.optim.SGD(parameters, lr=0.1)
+
+
+def _adam(parameters):
+    return torch.optim.Adam(parameters, lr=0.01)
+
+
+train_one_epoch = Exercise(
+    "Exercise 3: one epoch of training",
+    train_one_epoch_reference,
+    cases=[
+        _training_case("a tiny model with batch norm, 30 rows in batches of 8, 8, 8 and 6, plain SGD", 20, _sgd),
+        _training_case("the same with Adam (the optimiser fit uses)", 21, _adam),
+    ],
+    hints=[
+        "Four things happen for every batch, in this order: clear the old gradients, compute the loss, compute the "
+        "gradients, take a step.",
+        "optimizer.zero_grad(); loss = loss_fn(model, batch); loss.backward(); optimizer.step(). Before the loop, "
+        "model.train().",
+        "Keep a running total of loss.item() * len(batch) and of len(batch); return total / images.",
+    ],
+    same_as=["aecourse.train.fit", "aecourse.train.evaluate"],
+)
+
+
+# --- Exercise 4: a straight line through code space ---------------------------------------------
 
 def interpolate_reference(model, x_a, x_b, steps):
     """Decode ``steps`` evenly spaced codes from x_a's code to x_b's, both ends included: (steps, C, H, W)."""
@@ -237,7 +375,7 @@ PATH_MISTAKES = [
 ]
 
 interpolate = Exercise(
-    "Exercise 3: a straight line through code space",
+    "Exercise 4: a straight line through code space",
     interpolate_reference,
     cases=[
         _path_case("a 2-number model, 6 steps between two images", 2, 6, seed=1),
