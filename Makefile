@@ -99,10 +99,10 @@ grade: install
 test: install $(LAB_SETTINGS) $(TEST_SLIDES_LIB)
 	$(PYTEST) $(PARALLEL) tests --nbval-lax --nbval-cell-timeout=600 notebooks
 
-# The quick tier: ruff (lint and import order, notebooks included), unit tests and the conventions check,
+# The quick tier, on both cores: ruff (lint and import order, notebooks included), unit tests and the conventions check,
 # no notebook execution (under a minute).
 quick: install
-	$(PYTEST) -m "not slow" --durations=5 tests
+	$(PYTEST) -n 2 -m "not slow" --durations=5 tests
 
 lint: install
 	$(BIN)/python -m aecourse.course lint notebooks
