@@ -488,9 +488,9 @@ TABLES = {**NB01, **NB02, **NB03}
 
 
 def test_every_exercise_of_notebooks_01_to_03_has_a_table_of_at_least_five_wrong_answers():
-    exercises = {f"{name}.{attribute}" for name, module in MODULES.items() for attribute, value in vars(module).items()
-                 if type(value).__name__ == "Exercise"}
-    assert exercises == set(TABLES)
+    exercises = {f"{name}.{attribute}": value for name, module in MODULES.items()
+                 for attribute, value in vars(module).items() if type(value).__name__ == "Exercise"}
+    assert {key for key, value in exercises.items() if not value.build} <= set(TABLES) <= set(exercises)
     assert all(len(wrongs) >= 5 for _, wrongs in TABLES.values())
 
 

@@ -375,7 +375,8 @@ TABLES = {"reparameterize": REPARAMETERIZE, "gaussian_kl": GAUSSIAN_KL, "vae_los
 
 
 def test_every_exercise_of_notebooks_06_and_07_has_a_table_of_five_wrong_answers():
-    exercises = [value for module in (nb06, nb07) for value in vars(module).values() if isinstance(value, Exercise)]
+    exercises = [value for module in (nb06, nb07) for value in vars(module).values()
+                 if isinstance(value, Exercise) and not value.build]  # build exercises: test_build_exercise_nbNN
     assert sorted(e.function_name for e in exercises) == sorted(TABLES)
     for name, (exercise, correct, wrong) in TABLES.items():
         assert exercise.function_name == name and correct and len(wrong) >= 5, name

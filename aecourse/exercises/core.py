@@ -187,15 +187,17 @@ class Exercise:
         hints: hints from gentle to explicit, revealed one at a time.
         same_as: functions, modules or packages (or their dotted names, e.g. ``"torch.logsumexp"``,
             ``"torch.distributions"``) that already do what the exercise asks, beyond the package's
-            functions named ``<name>`` and the reference, which are always forbidden; an answer
+            reference, which is always forbidden; an answer
             that calls one of them, in any form (see :mod:`.guard`), is incorrect.
         formula: the exercise is a formula on plain numbers (a size, a count): the answer may not
             use torch at all, since a layer or a test tensor would measure what it should compute.
+        build: the notebook's build exercise, a real piece of the method (a training loop, a VAE step),
+            checked on tiny models; its table of wrong answers is ``tests/test_build_exercise_nbNN.py``.
         time_limit: seconds that all cases together may take.
     """
 
-    def __init__(self, title, reference, cases, hints=(), same_as=(), formula=False, time_limit=10.0):
-        self.title, self.reference, self.cases = title, reference, list(cases)
+    def __init__(self, title, reference, cases, hints=(), same_as=(), formula=False, build=False, time_limit=10.0):
+        self.title, self.reference, self.cases, self.build = title, reference, list(cases), build
         self.function_name = reference.__name__.removesuffix("_reference")
         self.hints, self.same_as, self.formula, self.time_limit = list(hints), tuple(same_as), formula, time_limit
         self._hints_shown = 0

@@ -125,8 +125,15 @@ class Forbidden:
             self.code[target.__code__] = label
         elif operator is not None:
             self.operators[operator] = _operator_label(label, operator)
+            self._add_aten_overloads(operator, self.operators[operator])
         else:
             self.c_functions[target] = label
+
+    def _add_aten_overloads(self, operator, label):
+        """``torch.ops.aten.<operator>.<overload>(...)`` runs a built-in without the operator's name: by identity."""
+        packet = getattr(torch.ops.aten, operator, None)
+        for overload in packet.overloads() if packet is not None else ():
+            self.c_functions[getattr(packet, overload)._op] = f"{label} (as torch.ops.aten.{operator}.{overload})"
 
     def python_call(self, frame):
         label = self.code.get(frame.f_code)
