@@ -5,7 +5,19 @@ import torch
 
 from .. import losses, sparsity
 from .core import Case, Exercise
-from .expect import Mistake, close, expect_float_tensor, gradients, on_another_device, ratio, same_shape, seeded
+from .expect import (
+    Mistake,
+    call,
+    close,
+    drawn,
+    expect_float_tensor,
+    gradients,
+    keeps_dtype,
+    on_another_device,
+    ratio,
+    same_shape,
+    seeded,
+)
 
 
 def _sigmoid_codes(n, units, seed):
@@ -268,4 +280,248 @@ dead_fraction = Exercise(
         "Invert that with ~, convert to float and take the mean: the fraction of units that never fire.",
     ],
     same_as=["aecourse.sparsity.active"],
+)
+
+
+# --- Exercise 4: the auxiliary loss for dead latents, AuxK (the build exercise) -----------------------
+
+def aux_k_loss_reference(pre_activations, dead, residual, decoder, k_aux):
+    """AuxK (Gao et al. 2024, appendix A.2): how well the ``k_aux`` dead latents with the largest pre-activations
+    reconstruct the residual e = x - x_hat of the main reconstruction.
+
+    pre_activations (B, latents), dead a boolean mask (latents,), residual (B, d), decoder an
+    nn.Linear(latents, d). Returns ||e - e_hat||^2 summed over the d dimensions and averaged over the batch, a 0-d
+    tensor, with e_hat = W z (the decoder's weight, no bias) and z the top-k_aux dead latents after a ReLU; 0 when
+    no latent is dead. Its gradient reaches the dead latents' pre-activations and decoder columns only.
+    """
+    k = min(k_aux, int(dead.sum()))                 # every dead latent when fewer than k_aux are dead
+    if k == 0:
+        return pre_activations.new_zeros(())        # nothing to revive
+    candidates = pre_activations.masked_fill(~dead, float("-inf"))  # a live latent is never chosen
+    values, index = candidates.topk(k, dim=1)       # (B, k): each row's k largest dead pre-activations
+    latents = torch.zeros_like(pre_activations).scatter(1, index, values.relu())  # (B, latents), ReLU as in TopK
+    estimate = latents @ decoder.weight.T           # e_hat = W z, (B, d): the bias is in the main reconstruction
+    target = residual.detach()                      # a target: the loss trains the dead latents, nothing else
+    return (target - estimate).pow(2).sum(1).mean()
+
+
+def _decoder(weight, bias):
+    """A fresh nn.Linear(latents, d) holding ``weight`` (d, latents) and ``bias`` (d,); no random draw."""
+    decoder = torch.nn.utils.skip_init(torch.nn.Linear, weight.shape[1], weight.shape[0], dtype=weight.dtype)
+    with torch.no_grad():
+        decoder.weight.copy_(weight)
+        decoder.bias.copy_(bias)
+    return decoder
+
+
+def _aux_loss_of(function, pre_activations, dead, residual, weight, bias, k_aux):
+    """``observe``: the loss ``function`` returns (via ``call``, which fails in-place changes), given the decoder as
+    a layer; a decoder whose weight or bias it changed fails too."""
+    decoder = _decoder(weight, bias)
+    result = call(function, pre_activations, dead, residual, decoder, k_aux)
+    if not (torch.equal(decoder.weight.detach(), weight) and torch.equal(decoder.bias.detach(), bias)):
+        raise AssertionError("your function changed the decoder's weight or bias in place; read them, do not "
+                             "change them")
+    return result
+
+
+def _aux_variant(select="dead", relu=True, bias=False, target="residual", reduce="sum", detach=True):
+    """The auxiliary loss written with one of the usual mistakes (the mistakes below compare with it)."""
+    def loss(pre_activations, dead, residual, decoder, k_aux):
+        hidden = pre_activations.masked_fill(~dead, float("-inf"))
+        if select == "all":  # the top k_aux of all latents
+            values, index = pre_activations.topk(k_aux, dim=1)
+        elif select == "all, then the dead ones":  # the top k_aux of all latents, the live ones among them zeroed
+            values, index = pre_activations.topk(k_aux, dim=1)
+            values = values * dead[index]
+        elif select == "every dead one":
+            values, index = hidden.topk(int(dead.sum()), dim=1)
+        elif select == "at least the k-th":  # a threshold at the k-th largest: ties keep more than k_aux
+            kth = hidden.topk(max(1, min(k_aux, int(dead.sum()))), dim=1).values[:, -1:]
+            keep = dead & (pre_activations >= kth)
+            values, index = pre_activations.where(keep, torch.zeros_like(pre_activations)), None
+        else:
+            values, index = hidden.topk(min(k_aux, int(dead.sum())), dim=1)
+        values = values.relu() if relu else values
+        latents = values if index is None else torch.zeros_like(pre_activations).scatter(1, index, values)
+        estimate = decoder(latents) if bias else latents @ decoder.weight.T
+        residual = residual.detach() if detach else residual
+        error = {"residual": residual - estimate, "none": estimate, "plus": residual + estimate}[target]
+        return error.pow(2).sum(1).mean() if reduce == "sum" else error.pow(2).mean()
+    return loss
+
+
+def _like_value(variant):
+    """``looks_like``: the answer returned what ``variant`` returns on the same inputs."""
+    def looks_like(got, expected, pre_activations, dead, residual, weight, bias, k_aux):
+        wrong = variant(pre_activations, dead, residual, _decoder(weight, bias), k_aux)
+        return (isinstance(got, torch.Tensor) and got.shape == torch.Size([])
+                and torch.isclose(got.detach().double(), wrong.detach().double(), rtol=1e-4, atol=1e-6)
+                and not torch.isclose(wrong.detach().double(), expected.double(), rtol=1e-4, atol=1e-6))
+    return looks_like
+
+
+def _any(*checks):
+    return lambda *args: any(check(*args) for check in checks)
+
+
+AUX_MISTAKES = [
+    Mistake(lambda got, expected, *inputs: f"you returned shape {tuple(got.shape)}: the loss is one number, a 0-d "
+                                           "tensor (sum over the d dimensions, then the mean over the batch)",
+            lambda got, expected, *inputs: got.shape != torch.Size([])),
+    Mistake("you chose the k_aux largest pre-activations among all the latents; AuxK chooses among the dead "
+            "latents only (the live ones already make the main reconstruction): hide the live latents from the "
+            "top-k, e.g. with -inf",
+            _any(_like_value(_aux_variant(select="all")), _like_value(_aux_variant(select="all, then the dead ones")))),
+    Mistake("you decoded every dead latent; keep only each row's k_aux largest dead pre-activations",
+            _like_value(_aux_variant(select="every dead one"))),
+    Mistake("the ReLU is missing: a negative pre-activation among the chosen dead latents must give 0, as in the "
+            "main code (top-k, then ReLU)", _like_value(_aux_variant(relu=False))),
+    Mistake("you added the decoder's bias (decoder(z)): the auxiliary reconstruction is e_hat = W z with "
+            "decoder.weight only; the bias is already in the main reconstruction, so the residual has none to "
+            "explain", _like_value(_aux_variant(bias=True))),
+    Mistake("the dead latents reconstruct the residual e = x - x_hat, what the main reconstruction missed: the loss "
+            "is ||e - e_hat||^2, not the size of e_hat alone nor of e + e_hat",
+            _any(_like_value(_aux_variant(target="none")), _like_value(_aux_variant(target="plus")))),
+    Mistake("your loss is the mean over the d dimensions: sum the squared error over the dimensions of each input, "
+            "then average over the batch",
+            lambda got, expected, pre, dead, residual, *rest: math.isclose(ratio(got, expected) * residual.shape[1],
+                                                                           1, rel_tol=1e-4)),
+    Mistake("your loss is batch-size times too large: sum over the d dimensions, but average over the inputs of "
+            "the batch",
+            lambda got, expected, pre, dead, residual, *rest: math.isclose(ratio(got, expected), len(residual),
+                                                                           rel_tol=1e-4)),
+]
+
+NO_DEAD = Mistake("with no dead latent there is nothing to reconstruct the residual with: return 0 (a 0-d tensor "
+                  "of the pre-activations' dtype), not ||e||^2",
+                  lambda got, expected, pre, dead, residual, *rest: math.isclose(
+                      float(got.detach()), float(residual.pow(2).sum(1).mean()), rel_tol=1e-4))
+
+TIES = Mistake("keep exactly k_aux dead latents per row, also when their values tie (torch.topk breaks ties): a "
+               "threshold at the k-th largest value keeps every tied one", _like_value(_aux_variant(
+                   select="at least the k-th")))
+
+
+def _inputs(batch, latents, d, dead, k_aux, dtype=torch.float32, shift=0.3, seed=0):
+    """Pre-activations (the dead latents' ``shift`` lower, so that some chosen ones are negative), ``dead`` dead
+    latents at random places, a residual, and the decoder's weight (unit-length columns) and bias."""
+    generator = seeded(seed)
+    mask = torch.zeros(latents, dtype=torch.bool)
+    mask[torch.randperm(latents, generator=generator)[:dead]] = True
+    pre_activations = torch.randn(batch, latents, generator=generator) - shift * mask
+    residual = torch.randn(batch, d, generator=generator)
+    weight = torch.nn.functional.normalize(torch.randn(d, latents, generator=generator), dim=0)
+    bias = torch.randn(d, generator=generator)
+    return (pre_activations.to(dtype), mask, residual.to(dtype), weight.to(dtype), bias.to(dtype), k_aux)
+
+
+def _random_sizes(seed):
+    """Sizes drawn anew for every check, in float64."""
+    def inputs():
+        batch, latents, d, k_aux = drawn(seed, 2, 12, 4)
+        latents += 12
+        dead = drawn(seed + 1, k_aux + 1, latents, 1)[0]
+        return _inputs(batch, latents, d, dead, k_aux, dtype=torch.float64, seed=seed + 2)
+    return inputs
+
+
+def _tied():
+    """Whole-number pre-activations, so that rows tie at their k_aux-th largest dead value; the dead latents share
+    one decoder column, so whichever tied latent is chosen, the loss is the same (only their number counts)."""
+    pre_activations, dead, residual, weight, bias, _ = _inputs(8, 12, 4, 6, 3, seed=30)
+    generator = seeded(31)
+    pre_activations = torch.randint(-2, 4, (8, 12), generator=generator).float()
+    pre_activations[0, dead.nonzero().squeeze(1)] = torch.tensor([2.0, 1.0, 1.0, 1.0, 0.0, -1.0])  # a tie at the 3rd
+    weight[:, dead] = weight[:, dead][:, :1]
+    return pre_activations, dead, residual, weight, bias, 3
+
+
+def _value_case(description, inputs, mistakes=AUX_MISTAKES):
+    return Case(description, inputs=inputs, observe=_aux_loss_of, compare=keeps_dtype(close()), mistakes=mistakes)
+
+
+# gradients in a training step: the residual is computed from the main top-k code, still attached to the graph
+
+def _training_gradients(function, pre_activations, dead, inputs, weight, bias, k_aux, k):
+    """``observe``: the gradients of the auxiliary loss with respect to the pre-activations, the decoder's weight and
+    its bias, when the residual e = x - decoder(top-k code) comes straight from the main reconstruction."""
+    pre_activations = pre_activations.detach().clone().requires_grad_(True)
+    decoder = _decoder(weight, bias)
+    index = pre_activations.topk(k, dim=1).indices
+    code = torch.zeros_like(pre_activations).scatter(1, index, pre_activations.gather(1, index)).relu()
+    residual = inputs - decoder(code)  # attached, as in training
+    loss = function(pre_activations, dead, residual, decoder, k_aux)
+    if not isinstance(loss, torch.Tensor) or loss.shape != torch.Size([]):
+        raise AssertionError("return the loss as a 0-d tensor")
+    if loss.grad_fn is None:
+        raise AssertionError("your loss is not connected to the pre-activations and the decoder, so backward() cannot "
+                             "train the dead latents with it: compute it with torch operations (no .item(), NumPy "
+                             "or .detach() of the pre-activations or the decoder's weight)")
+    loss.backward()
+    return tuple(torch.zeros_like(p) if p.grad is None else p.grad.detach()
+                 for p in (pre_activations, decoder.weight, decoder.bias))
+
+
+def _same_gradients(got, expected, what):
+    for part, g, e in zip(("the pre-activations", "the decoder's weight", "the decoder's bias"), got, expected):
+        if not torch.allclose(g, e, rtol=1e-4, atol=1e-6):
+            raise AssertionError(f"the gradient of your loss with respect to {part} is not the auxiliary loss's")
+
+
+def _reaches_live(got, expected, pre_activations, dead, *rest):
+    return bool(got[0][:, ~dead].abs().max() > 1e-7 or got[1][:, ~dead].abs().max() > 1e-7)
+
+
+def _gradient_mistakes():
+    def not_detached(got, expected, *inputs):
+        wrong = _training_gradients(_aux_variant(detach=False), *inputs)
+        return all(torch.allclose(g, w, rtol=1e-4, atol=1e-6) for g, w in zip(got, wrong))
+    return [
+        Mistake("the gradient reaches the live latents and the decoder's bias through the residual: in training the "
+                "residual x - x_hat is still attached to the main reconstruction's graph; it is a target here, so "
+                "detach it (residual.detach()), and the auxiliary loss trains the dead latents only", not_detached),
+        Mistake("the gradient of your loss reaches live latents (their pre-activations or decoder columns): only the "
+                "dead latents may take part in the auxiliary reconstruction, and the residual is a fixed target",
+                _reaches_live),
+        Mistake("the gradient of your loss reaches the decoder's bias: decode with decoder.weight only (e_hat = W z)",
+                lambda got, expected, *inputs: bool(got[2].abs().max() > 1e-7)),
+    ]
+
+
+def _training_step(seed):
+    def inputs():
+        pre_activations, dead, _, weight, bias, k_aux = _inputs(6, 30, 5, 12, 4, shift=0.0, seed=seed)
+        x = torch.randn(6, 5, generator=seeded(seed + 1))
+        return pre_activations, dead, x, weight, bias, k_aux, 5  # top-5 main code
+    return inputs
+
+
+aux_k_loss = Exercise(
+    "Exercise 4: the auxiliary loss for dead latents",
+    aux_k_loss_reference,
+    cases=[
+        _value_case("6 inputs, 40 latents of which 15 are dead, d = 8, k_aux = 5", lambda: _inputs(6, 40, 8, 15, 5)),
+        _value_case("random sizes, float64: the loss keeps the dtype", _random_sizes(10)),
+        _value_case("fewer dead latents than k_aux (3 dead, k_aux = 8): all of them",
+                    lambda: _inputs(5, 20, 6, 3, 8, seed=20)),
+        _value_case("no dead latent: the loss is 0", lambda: _inputs(4, 10, 3, 0, 4, dtype=torch.float64, seed=25),
+                    mistakes=[AUX_MISTAKES[0], NO_DEAD, *AUX_MISTAKES[1:]]),
+        Case("ties: exactly k_aux dead latents per row", inputs=_tied, observe=_aux_loss_of,
+             compare=keeps_dtype(close()), mistakes=[TIES, *AUX_MISTAKES]),
+        Case("in a training step the gradient reaches the dead latents only (pre-activations and decoder columns)",
+             inputs=_training_step(40), observe=_training_gradients, compare=_same_gradients,
+             mistakes=_gradient_mistakes()),
+    ],
+    hints=[
+        "Four steps: hide the live latents, choose each row's k_aux largest dead pre-activations (ReLU them, as the "
+        "main code does), decode them with the decoder's weight alone, and take the squared error against the "
+        "residual.",
+        "pre_activations.masked_fill(~dead, float('-inf')) hides the live latents from .topk(k, dim=1), with "
+        "k = min(k_aux, int(dead.sum())); return pre_activations.new_zeros(()) when k is 0. Detach the residual.",
+        "Put the ReLU'd values back with torch.zeros_like(pre_activations).scatter(1, index, values.relu()), decode "
+        "with latents @ decoder.weight.T, and return (residual.detach() - e_hat).pow(2).sum(1).mean().",
+    ],
+    same_as=["aecourse.sparsity.top_k"],  # the selection among the dead latents is the exercise
+    build=True,
 )

@@ -1,5 +1,6 @@
 """Exercises of notebook 07, adversarial autoencoders."""
 import math
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -9,6 +10,7 @@ from .expect import (
     Mistake,
     call,
     close,
+    drawn,
     expect_float_tensor,
     finite_and_close,
     gradients,
@@ -186,7 +188,291 @@ encoder_loss = Exercise(
 )
 
 
-# --- Exercise 3: sampling the mixture prior ---------------------------------------------------
+# --- Exercise 3: one step of the three phases (the build exercise) -------------------------------
+
+def aae_step_reference(model, critic, images, prior_samples, optimizers, smoothing=0.0):
+    """One batch of adversarial autoencoder training, in three phases, each with its own loss and optimiser.
+
+    ``optimizers`` is ``(autoencoder_step, critic_step, encoder_step)``: encoder and decoder, the discriminator,
+    the encoder alone. Returns the three losses (reconstruction, discriminator, encoder) as Python floats.
+    """
+    autoencoder_step, critic_step, encoder_step = optimizers
+
+    # phase 1, reconstruction: encoder and decoder, binary cross-entropy summed over each image's pixels
+    logits = model(images)
+    reconstruction = F.binary_cross_entropy_with_logits(logits, images, reduction="none").flatten(1).sum(1).mean()
+    autoencoder_step.zero_grad()
+    reconstruction.backward()
+    autoencoder_step.step()
+
+    # phase 2, the discriminator: prior samples are real, codes fake; detached, so no gradient reaches the encoder
+    real_logits, fake_logits = critic(prior_samples), critic(model.encoder(images).detach())
+    discriminator = (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, 1 - smoothing))
+                     + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+    critic_step.zero_grad()
+    discriminator.backward()
+    critic_step.step()
+
+    # phase 3, the encoder fools the discriminator: fresh codes (phase 1 moved it), target 1 (non-saturating)
+    fooled = critic(model.encoder(images))
+    encoder = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))
+    encoder_step.zero_grad()
+    encoder.backward()
+    encoder_step.step()  # the encoder's parameters only: neither the decoder nor the discriminator moves
+    return reconstruction.item(), discriminator.item(), encoder.item()
+
+
+class _TinyAutoencoder(torch.nn.Module):
+    """The notebook's Autoencoder in miniature: images of shape (1, 2, 3), 6 pixels, to a 2-D code and back."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 4), torch.nn.ReLU(),
+                                           torch.nn.Linear(4, 2))
+        self.decoder = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 6),
+                                           torch.nn.Unflatten(1, (1, 2, 3)))
+
+    def forward(self, x):
+        return self.decoder(self.encoder(x))
+
+
+OPTIMISERS = ("autoencoder_step", "critic_step", "encoder_step")  # the order of the phases
+PHASES = ("phase 1 (reconstruction)", "phase 2 (the discriminator)", "phase 3 (the encoder)")
+PARTS = ("encoder", "decoder", "discriminator")
+CALLS = ("first", "second")
+
+
+@dataclass
+class _Run:
+    """What two calls of a step function did to a tiny AAE: per call, what it returned, the optimisers it
+    stepped with the parameters of every part after each step, and the parts each gradient reached, with
+    the number of steps taken before it in that call (0: during phase 1, 1: phase 2, 2: phase 3)."""
+
+    returned: list = field(default_factory=list)
+    steps: list = field(default_factory=list)
+    gradients: list = field(default_factory=list)
+
+
+def _aae_run(optimizer, smoothing=0.0):
+    """``observe`` for the AAE step: two steps of a fresh tiny autoencoder (6 pixels, 2-D code) and discriminator,
+    from the same start on the same two batches of 8 images and prior samples, watched through the optimisers'
+    step hooks and the parameters' gradient hooks."""
+    def observe(function, seed):
+        torch.manual_seed(seed)  # the same start for the reference and the answer (the check's own stream)
+        model = _TinyAutoencoder()
+        critic = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.LeakyReLU(0.2), torch.nn.Linear(4, 1))
+        g = torch.Generator().manual_seed(seed)
+        batches = [(torch.rand(8, 1, 2, 3, generator=g), torch.randn(8, 2, generator=g)) for _ in CALLS]
+        parts = dict(zip(PARTS, (model.encoder, model.decoder, critic)))
+        optimizers = (optimizer(model.parameters()), optimizer(critic.parameters()),
+                      optimizer(model.encoder.parameters()))
+        run = _Run()
+
+        def parameters():
+            return {part: torch.cat([p.detach().flatten() for p in module.parameters()]).clone()
+                    for part, module in parts.items()}
+
+        for name, stepper in zip(OPTIMISERS, optimizers):
+            stepper.register_step_post_hook(lambda *_, name=name: run.steps[-1].append((name, parameters())))
+        for part, module in parts.items():
+            for p in module.parameters():
+                p.register_hook(lambda grad, part=part: run.gradients[-1].append((len(run.steps[-1]), part)))
+        for images, real in batches:
+            run.steps.append([])
+            run.gradients.append([])
+            run.returned.append(function(model, critic, images, real, optimizers, smoothing))
+        return run
+    return observe
+
+
+def _stepped(steps):
+    return [name for name, _ in steps]
+
+
+def _three_floats(returned):
+    if isinstance(returned, torch.Tensor) or (isinstance(returned, (tuple, list))
+                                              and any(isinstance(v, torch.Tensor) for v in returned)):
+        raise AssertionError("you returned tensors; return the three losses as Python floats, loss.item() (a tensor "
+                             "keeps the batch's graph alive, and train_aae's history would fill the memory)")
+    if not isinstance(returned, (tuple, list)) or len(returned) != 3:
+        raise AssertionError(f"you returned {type(returned).__name__} {returned!r:.60}; return the three losses, "
+                             "(reconstruction, discriminator, encoder), as a tuple of Python floats")
+    if not all(isinstance(v, float) for v in returned):
+        raise AssertionError(f"you returned {', '.join(type(v).__name__ for v in returned)}; return the three losses "
+                             "as Python floats, loss.item()")
+
+
+LEAKS = {  # (phase, part): why a gradient must not reach that part in that phase
+    (1, "encoder"): "during phase 2 a gradient reached the encoder: the discriminator's loss must see the codes "
+                    "detached, critic(model.encoder(images).detach()), so that its backward() trains the "
+                    "discriminator alone (else it fills the encoder's gradients, and the encoder learns from a loss "
+                    "it is meant to fight)",
+    (1, "decoder"): "during phase 2 a gradient reached the decoder: phase 2 trains the discriminator alone, on "
+                    "detached codes",
+    (0, "discriminator"): "during phase 1 a gradient reached the discriminator: the reconstruction loss concerns "
+                          "the encoder and the decoder only",
+    (2, "decoder"): "during phase 3 a gradient reached the decoder: the encoder fools the discriminator with its "
+                    "codes, critic(model.encoder(images)), and the decoder plays no part",
+}
+
+
+def _stepped_like_the_reference(got, expected, what):
+    for returned in got.returned:
+        _three_floats(returned)
+    for number, (steps, wanted) in enumerate(zip(got.steps, expected.steps)):
+        if _stepped(steps) != _stepped(wanted):
+            raise AssertionError(f"the {CALLS[number]} call of aae_step stepped "
+                                 f"{', '.join(_stepped(steps)) or 'no optimiser'}; each call steps each optimiser "
+                                 "once, in the order of the phases: autoencoder_step, critic_step, encoder_step")
+    for reached in got.gradients:
+        for leak in sorted(set(reached)):
+            if leak in LEAKS:
+                raise AssertionError(LEAKS[leak])
+    for number, (steps, wanted) in enumerate(zip(got.steps, expected.steps)):
+        for phase, ((_, parameters), (_, reference)) in enumerate(zip(steps, wanted)):
+            for part in PARTS:
+                if not torch.allclose(parameters[part], reference[part], rtol=1e-4, atol=1e-5):
+                    raise AssertionError(f"after {PHASES[phase]} of the {CALLS[number]} call, the {part}'s "
+                                         "parameters differ from the reference's")
+    for number, (returned, wanted) in enumerate(zip(got.returned, expected.returned)):
+        for phase, (value, right) in enumerate(zip(returned, wanted)):
+            if not math.isclose(value, right, rel_tol=1e-4, abs_tol=1e-6):
+                raise AssertionError(f"the parameters are right, but in the {CALLS[number]} call you returned "
+                                     f"{value:.6g} for the loss of {PHASES[phase]}, not its value")
+
+
+def _same_run(got, wrong):
+    return (all(_stepped(a) == _stepped(b) for a, b in zip(got.steps, wrong.steps))
+            and all(torch.allclose(a[1][part], b[1][part], rtol=1e-4, atol=1e-5)
+                    for steps, wrongs in zip(got.steps, wrong.steps) for a, b in zip(steps, wrongs) for part in PARTS)
+            and all(isinstance(v, float) and math.isclose(v, w, rel_tol=1e-4, abs_tol=1e-6)
+                    for returned, wrongs in zip(got.returned, wrong.returned) for v, w in zip(returned, wrongs)))
+
+
+def _aae_variant(order=(1, 2, 3), zero_grad=(1, 2, 3), swapped=False, fool="non-saturating", stale=False,
+                 per_pixel=False, smoothed=("real",)):
+    """A step written with one of the usual mistakes (the mistakes below compare with it)."""
+    def step(model, critic, images, prior_samples, optimizers, smoothing=0.0):
+        autoencoder_step, critic_step, encoder_step = optimizers
+        early_codes = model.encoder(images).detach()  # before phase 1's step: stale by phase 2
+        losses = {}
+        for phase in order:
+            if phase == 1:
+                loss, stepper = F.binary_cross_entropy_with_logits(
+                    model(images), images, reduction="none").flatten(1).sum(1).mean(), autoencoder_step
+                if per_pixel:
+                    loss = loss / images[0].numel()
+            elif phase == 2:
+                codes = early_codes if stale else model.encoder(images).detach()
+                real, fake = critic(prior_samples), critic(codes)
+                if swapped:
+                    real, fake = fake, real
+                loss = (F.binary_cross_entropy_with_logits(real, torch.full_like(
+                    real, 1 - smoothing if "real" in smoothed else 1.0))
+                    + F.binary_cross_entropy_with_logits(fake, torch.full_like(
+                        fake, smoothing if "fake" in smoothed else 0.0)))
+                stepper = critic_step
+            else:
+                logits = critic(model.encoder(images))
+                loss = {"non-saturating": encoder_loss_reference, "saturating": lambda t: -F.softplus(t).mean(),
+                        "target 0": lambda t: F.softplus(t).mean()}[fool](logits)
+                stepper = encoder_step
+            if phase in zero_grad:
+                stepper.zero_grad()
+            loss.backward()
+            stepper.step()
+            losses[phase] = loss.item()
+        return losses[1], losses[2], losses[3]
+    return step
+
+
+def _aae_mistakes(observe):
+    def like(**mistake):
+        variant = _aae_variant(**mistake)
+        return lambda got, expected, seed: _same_run(got, observe(variant, seed))
+
+    def stepped(pattern):
+        return lambda got, expected, seed: any(pattern(_stepped(steps)) for steps in got.steps)
+
+    return [
+        Mistake("your phases run in the wrong order: first the reconstruction (autoencoder_step), then the "
+                "discriminator on the codes of the updated encoder (critic_step), then the encoder against the "
+                "updated discriminator (encoder_step)",
+                stepped(lambda names: sorted(names) == sorted(OPTIMISERS) and names != list(OPTIMISERS))),
+        Mistake("phase 3 stepped autoencoder_step, which moves the decoder too: the encoder alone fools the "
+                "discriminator, with encoder_step (its own optimiser, with its own Adam statistics)",
+                stepped(lambda names: names[:2] == list(OPTIMISERS[:2]) and "autoencoder_step" in names[2:])),
+        Mistake("the discriminator took a step in phase 3: phase 3 steps encoder_step only (the discriminator's "
+                "gradients from this loss are cleared by critic_step.zero_grad() in the next phase 2)",
+                stepped(lambda names: names[:2] == list(OPTIMISERS[:2]) and "critic_step" in names[2:])),
+        Mistake("in phase 3 you minimise log(1 - D(code)), the saturating loss: when the discriminator rejects the "
+                "codes its gradient vanishes. Use the non-saturating loss of Exercise 2: binary cross-entropy of "
+                "critic(codes) with target 1", like(fool="saturating")),
+        Mistake("in phase 3 you gave the codes target 0, the discriminator's target for them: the encoder wants "
+                "the discriminator to call its codes real, target 1", like(fool="target 0")),
+        Mistake("you swapped the labels in phase 2: the prior samples are real (target 1 - smoothing), the "
+                "encoder's codes fake (target 0)", like(swapped=True)),
+        Mistake("the gradients of phase 1 add up from step to step (the second call goes wrong): call "
+                "autoencoder_step.zero_grad() before the reconstruction loss's backward()", like(zero_grad=(2, 3))),
+        Mistake("the discriminator's gradients add up (phase 3 leaves gradients in the discriminator too): call "
+                "critic_step.zero_grad() before phase 2's backward()", like(zero_grad=(1, 3))),
+        Mistake("in phase 3 the encoder's gradients add to those phase 1 left: call encoder_step.zero_grad() before "
+                "phase 3's backward()", like(zero_grad=(1, 2))),
+        Mistake("no gradient is cleared: each phase calls its optimiser's zero_grad() before its backward(), else "
+                "the gradients of every phase and every step add up", like(zero_grad=())),
+        Mistake("one-sided label smoothing: the prior samples' target is 1 - smoothing (you kept 1), the codes' "
+                "target stays 0", like(smoothed=())),
+        Mistake("one-sided label smoothing: only the prior samples' target moves, to 1 - smoothing; the codes' "
+                "target stays 0 (you gave them smoothing)", like(smoothed=("real", "fake"))),
+        Mistake("the discriminator saw codes from before phase 1's step: encode the images again after it, "
+                "model.encoder(images).detach()", like(stale=True)),
+        Mistake("your reconstruction loss is the mean over the pixels: sum over each image's pixels, then average "
+                "over the batch (reduction='none', .flatten(1).sum(1).mean())", like(per_pixel=True)),
+        Mistake("return the three losses in the order of the phases: (reconstruction, discriminator, encoder)",
+                lambda got, expected, seed: any(
+                    list(returned) != list(wanted) and sorted(returned) == sorted(wanted)
+                    for returned, wanted in zip(got.returned, expected.returned))),
+    ]
+
+
+def _aae_case(description, seed, optimizer, smoothing=0.0):
+    observe = _aae_run(optimizer, smoothing)
+    return Case(description, inputs=lambda: (drawn(seed, 0, 2**31 - 1, 1)[0],), observe=observe,
+                compare=_stepped_like_the_reference, mistakes=_aae_mistakes(observe))
+
+
+def _adam(parameters):
+    return torch.optim.Adam(parameters, lr=0.01)
+
+
+def _sgd(parameters):
+    return torch.optim.SGD(parameters, lr=0.05)
+
+
+aae_step = Exercise(
+    "Exercise 3: one step of the three phases",
+    aae_step_reference,
+    cases=[
+        _aae_case("a tiny autoencoder (6 pixels, a 2-D code) and discriminator, two steps with Adam: the parameters "
+                  "after every phase, and where each phase's gradients go", 30, _adam),
+        _aae_case("the same with plain SGD", 31, _sgd),
+        _aae_case("one-sided label smoothing 0.1", 32, _adam, smoothing=0.1),
+    ],
+    hints=[
+        "Each phase is a training step of its own: zero_grad(), its loss, backward(), step(), with its own "
+        "optimiser: autoencoder_step, critic_step, encoder_step = optimizers.",
+        "Phase 2 trains the discriminator alone: codes = model.encoder(images).detach(), then the loss of "
+        "Exercise 1 on critic(prior_samples) (target 1 - smoothing) and critic(codes) (target 0).",
+        "Phase 3: encode the images again, and minimise F.binary_cross_entropy_with_logits(critic(codes), "
+        "torch.ones_like(...)) with encoder_step only. Return (reconstruction.item(), discriminator.item(), "
+        "encoder.item()).",
+    ],
+    same_as=["aecourse.train.fit"],
+    build=True,
+)
+
+
+# --- Exercise 4: sampling the mixture prior ---------------------------------------------------
 
 def sample_mixture_reference(labels, radius=4.0, std=0.5):
     """One 2-D sample per label: N(centre_k, std^2 I), centre_k at angle 2 pi k / 10 on a circle of `radius`."""
@@ -282,7 +568,7 @@ def _random(answer):
 
 
 sample_mixture = Exercise(
-    "Exercise 3: sampling the mixture prior",
+    "Exercise 4: sampling the mixture prior",
     sample_mixture_reference,
     cases=[
         Case("10 components, 2,000 samples each, in random order: centres on the circle, spread 0.5",
