@@ -10,6 +10,7 @@ from .expect import (
     Mistake,
     call,
     close,
+    drawn,
     expect_float_tensor,
     finite_and_close,
     gradients,
@@ -314,7 +315,202 @@ vae_loss = Exercise(
 )
 
 
-# --- Exercise 4: a log-mean-exp that never overflows ------------------------------------------
+# --- Exercise 4: a VAE training step (the build exercise) --------------------------------------
+
+def vae_step_reference(model, x, optimizer):
+    """One gradient step on the negative ELBO of the batch ``x``; returns its loss per image (a float).
+
+    ``model.encode(x)`` gives ``(mu, logvar)``, ``model.decode(z)`` the pixels' logits (``x``'s shape).
+    """
+    model.train()  # batch norm and dropout behave as in training
+    optimizer.zero_grad()  # else this step's gradients add to the last step's
+    mu, logvar = model.encode(x)  # (B, d) each
+    eps = torch.randn_like(mu)  # the step's only random draw: N(0, I), one value per latent and image
+    z = mu + torch.exp(0.5 * logvar) * eps  # reparameterised: sigma = exp(logvar / 2)
+    logits = model.decode(z)  # x's shape
+    reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)  # (B,)
+    kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)  # (B,), summed over the latents
+    loss = (reconstruction + kl).mean()  # the negative ELBO per image
+    loss.backward()
+    optimizer.step()
+    return loss.item()  # a float: the step's graph is freed
+
+
+class _TinyVAE(torch.nn.Module):
+    """The notebook's VAE shrunk: images of 1 x 3 x 4 = 12 pixels, a 3-D code, batch norm in the encoder. A
+    ``gain`` of 100 makes a confident decoder: logits from 150 to 300 in size."""
+
+    def __init__(self, gain=1.0):
+        super().__init__()
+        nn = torch.nn
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(12, 6, bias=False), nn.BatchNorm1d(6), nn.Tanh())
+        self.to_mu, self.to_logvar = nn.Linear(6, 3), nn.Linear(6, 3)
+        self.decoder = nn.Sequential(nn.Linear(3, 6), nn.Tanh(), nn.Linear(6, 12), nn.Unflatten(1, (1, 3, 4)))
+        self.register_buffer("gain", torch.tensor(gain))
+        with torch.no_grad():
+            self.to_logvar.bias.add_(-0.5)  # standard deviations around 0.8: exp(logvar) and exp(logvar / 2) differ
+            if gain != 1:
+                last = self.decoder[2]
+                last.weight.mul_(0.1)
+                sign = torch.randint(0, 2, (12,)) * 2.0 - 1
+                last.bias.copy_(sign * (1.5 + 1.5 * torch.rand(12)))  # times 100: logits of 150 to 300, either sign
+
+    def encode(self, x):
+        h = self.body(x)
+        return self.to_mu(h), self.to_logvar(h)
+
+    def decode(self, z):
+        return self.gain * self.decoder(z)
+
+    def forward(self, x):
+        raise RuntimeError("vae_step should call model.encode(x) and model.decode(z) and reparameterise itself; "
+                           "this model has no forward")
+
+
+def _vae_training(optimizer, confident=False, steps=3):
+    """``observe`` for a VAE step: a fresh tiny VAE (in eval mode, as fit leaves a model), ``steps`` steps on
+    batches of 3 to 9 images (near-binary ones for the confident decoder); what the function returned at each
+    step, and the parameters it left. Torch's generator is seeded right before every step, so an answer that
+    draws its noise once with torch.randn_like(mu) draws the reference's."""
+    def observe(function, seed):
+        torch.manual_seed(seed)
+        model = _TinyVAE(gain=100.0 if confident else 1.0).eval()
+        g = torch.Generator().manual_seed(seed)
+        size = (3 + seed % 7, 1, 3, 4)
+        batches = [torch.rand(size, generator=g) for _ in range(steps)]
+        if confident:  # near 0 or near 1, never equal (a pixel the same in every image would get no gradient)
+            batches = [0.9 * (torch.rand(size, generator=g) < 0.5) + 0.1 * batch for batch in batches]
+        chosen = optimizer(model.parameters())
+        returned = []
+        for step, batch in enumerate(batches):
+            torch.manual_seed(seed + 1 + step)  # the same noise for the reference and the answer
+            returned.append(function(model, batch.clone(), chosen))
+        return returned, torch.cat([p.detach().flatten() for p in model.parameters()])
+    return observe
+
+
+def _stepped_like_the_reference(got, expected, what):
+    returned, parameters = got
+    for value in returned:
+        if isinstance(value, torch.Tensor):
+            raise AssertionError("you returned a tensor; return the step's loss per image as a Python float, "
+                                 "loss.item() (a tensor keeps the step's graph alive, and memory fills up)")
+        if not isinstance(value, float):
+            raise AssertionError(f"you returned {type(value).__name__}; return the step's loss per image, a float")
+    if not torch.isfinite(parameters).all():
+        raise AssertionError("after your steps some parameters are NaN or infinite")
+    if not torch.allclose(parameters, expected[1], rtol=1e-4, atol=1e-5):
+        raise AssertionError("after 3 steps the parameters differ from the reference's steps, from the same start "
+                             "with the same noise (drawn once per step with torch.randn_like(mu))")
+    if not all(math.isclose(value, reference, rel_tol=1e-4, abs_tol=1e-5)
+               for value, reference in zip(returned, expected[0])):
+        raise AssertionError(f"the parameters are right, but you returned {returned[0]:.6g} at the first step, not "
+                             "the step's negative ELBO per image (the loss before the step)")
+
+
+def _step_variant(zero_grad=True, train=True, noise=True, std_power=0.5, through_sigmoid=False, pixel_mean=False,
+                  kl_mean=False, kl_sign=1.0, batch_sum=False):
+    """A VAE step written with one of the usual mistakes (the mistakes below compare with it)."""
+    def step(model, x, optimizer):
+        if train:
+            model.train()
+        if zero_grad:
+            optimizer.zero_grad()
+        mu, logvar = model.encode(x)
+        eps = torch.randn_like(mu) if noise else 0
+        logits = model.decode(mu + torch.exp(std_power * logvar) * eps)
+        if through_sigmoid:
+            pixels = F.binary_cross_entropy(torch.sigmoid(logits), x, reduction="none").flatten(1)
+        else:
+            pixels = F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1)
+        latents = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp())
+        per_image = ((pixels.mean(1) if pixel_mean else pixels.sum(1))
+                     + kl_sign * (latents.mean(1) if kl_mean else latents.sum(1)))
+        loss = per_image.sum() if batch_sum else per_image.mean()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return step
+
+
+def _vae_step_mistakes(observe):
+    def like(variant):
+        def looks_like(got, expected, seed):
+            wrong = observe(variant, seed)
+            return (torch.allclose(got[1], wrong[1], rtol=1e-4, atol=1e-5)
+                    and all(isinstance(value, float) and math.isclose(value, other, rel_tol=1e-4, abs_tol=1e-5)
+                            for value, other in zip(got[0], wrong[0])))
+        return looks_like
+    return [
+        Mistake("the parameters did not change: every step needs loss.backward() and then optimizer.step(), in "
+                "that order, and no torch.no_grad() around them",
+                lambda got, expected, seed: torch.allclose(got[1], observe(lambda *args: 0.0, seed)[1])),
+        Mistake("your reconstruction term is averaged over the pixels while the KL is summed over the latents: the "
+                "KL then outweighs the reconstruction 784 times on MNIST (12 times here) and the model learns to "
+                "ignore its input. Sum the cross-entropy over each image's pixels",
+                like(_step_variant(pixel_mean=True))),
+        Mistake("your KL is averaged over the latent dimensions; sum it over them, as the reconstruction is summed "
+                "over the pixels (the KL of independent dimensions is their sum)", like(_step_variant(kl_mean=True))),
+        Mistake("your loss subtracts the KL: the negative ELBO adds it (minimising it pulls each code distribution "
+                "towards the prior N(0, I))", like(_step_variant(kl_sign=-1.0))),
+        Mistake("your code is z = mu, with no noise: that trains an autoencoder with a KL penalty, not a VAE. "
+                "Sample z = mu + exp(logvar / 2) * eps with eps = torch.randn_like(mu)",
+                like(_step_variant(noise=False))),
+        Mistake("your standard deviation is exp(logvar), the variance: logvar is log(sigma^2), so sigma = "
+                "exp(logvar / 2)", like(_step_variant(std_power=1.0))),
+        Mistake("the gradients add up from step to step: call optimizer.zero_grad() before backward()",
+                like(_step_variant(zero_grad=False))),
+        Mistake("your loss is summed over the images of the batch: average it over them (the loss per image, what "
+                "fit and the notebook report)", like(_step_variant(batch_sum=True))),
+        Mistake("the model stays in evaluation mode, so its batch norm does not train as it should: call "
+                "model.train() first (fit and predict leave a model in evaluation mode)",
+                like(_step_variant(train=False))),
+        Mistake("your reconstruction term goes through sigmoid(logits): for a logit beyond +-100 the probability "
+                "rounds to 0 or 1, and F.binary_cross_entropy clamps log(0) to -100, so a pixel that costs 150 nats "
+                "counts 100 and gets no gradient. Compute it from the logits: F.binary_cross_entropy_with_logits",
+                like(_step_variant(through_sigmoid=True))),
+    ]
+
+
+def _vae_step_case(description, seed, optimizer, confident=False):
+    observe = _vae_training(optimizer, confident)
+    return Case(description, inputs=lambda: (drawn(seed, 0, 2**31 - 1, 1)[0],), observe=observe,
+                compare=_stepped_like_the_reference, mistakes=_vae_step_mistakes(observe))
+
+
+def _sgd(parameters):
+    return torch.optim.SGD(parameters, lr=0.1)
+
+
+def _adam(parameters):
+    return torch.optim.Adam(parameters, lr=0.01)
+
+
+vae_step = Exercise(
+    "Exercise 4: a VAE training step",
+    vae_step_reference,
+    cases=[
+        _vae_step_case("a tiny VAE (12-pixel images, a 3-D code, batch norm), 3 steps of plain SGD on batches of "
+                       "3 to 9 images", 40, _sgd),
+        _vae_step_case("the same with Adam (the optimiser fit uses)", 41, _adam),
+        _vae_step_case("a confident decoder (logits from 150 to 300 in size, half the pixels on the wrong side), "
+                       "3 steps of Adam", 42, _adam, confident=True),
+    ],
+    hints=[
+        "The step of notebook 01 (model.train(), optimizer.zero_grad(), loss, loss.backward(), optimizer.step()), "
+        "with the loss of Exercise 3 computed from a sampled code: encode, reparameterise (Exercise 1), decode.",
+        "mu, logvar = model.encode(x); z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu); logits = "
+        "model.decode(z). Draw the noise once, with torch.randn_like(mu).",
+        "F.binary_cross_entropy_with_logits(logits, x, reduction='none').flatten(1).sum(1) plus "
+        "-0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1), then .mean(); backward, step, return loss.item().",
+    ],
+    same_as=["torch.distributions", "aecourse.losses.gaussian_kl", "aecourse.losses.bernoulli_nll",
+             "aecourse.train.fit"],
+    build=True,
+)
+
+
+# --- Exercise 5: a log-mean-exp that never overflows ------------------------------------------
 
 LME_MISTAKES = [
     Mistake(lambda got, expected, values: f"your result is {got.flatten()[:2].tolist()}...: exp(1000) overflows to "
@@ -348,7 +544,7 @@ def _near_thousand(seed, k=3, columns=4):
 
 
 log_mean_exp = Exercise(
-    "Exercise 4: a log-mean-exp that never overflows",
+    "Exercise 5: a log-mean-exp that never overflows",
     likelihood.log_mean_exp,
     cases=[
         Case("small values, against the direct formula", inputs=_values(0, (7, 5)), mistakes=LME_MISTAKES,
