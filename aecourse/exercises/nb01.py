@@ -296,6 +296,7 @@ train_one_epoch = Exercise(
         "Keep a running total of loss.item() * len(batch) and of len(batch); return total / images.",
     ],
     same_as=["aecourse.train.fit", "aecourse.train.evaluate"],
+    build=True,
 )
 
 

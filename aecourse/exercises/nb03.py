@@ -3,7 +3,19 @@ import torch
 import torch.nn as nn
 
 from .core import Case, Exercise
-from .expect import Mistake, call, drawn, expect_float_tensor, keeping_lists, seeded, whole_number
+from .expect import (
+    Mistake,
+    call,
+    close,
+    drawn,
+    expect_float_tensor,
+    gradients,
+    keeping_lists,
+    keeps_dtype,
+    on_another_device,
+    seeded,
+    whole_number,
+)
 
 # --- Exercise 1: parameters of a convolution --------------------------------------------------
 
@@ -206,7 +218,238 @@ transposed_output_size = Exercise(
 )
 
 
-# --- Exercise 4: a decoder that returns 28 x 28 -----------------------------------------------
+# --- Exercise 4: a transposed convolution by stamping (the build exercise) ---------------------
+
+def conv_transpose2d_reference(x, weight, stride=1, padding=0):
+    """Transposed convolution of x (B, C_in, H, W) with weight (C_in, C_out, k, k), no bias, by stamping.
+
+    Input pixel (i, j) adds its value times the kernel to the output at rows i * stride ... i * stride + k - 1
+    and columns j * stride ... j * stride + k - 1; then ``padding`` rows and columns are cropped from each border.
+    """
+    batch, _, height, width = x.shape
+    _, c_out, k, _ = weight.shape  # nn.ConvTranspose2d stores (C_in, C_out, k, k)
+    full = x.new_zeros(batch, c_out, (height - 1) * stride + k, (width - 1) * stride + k)  # x's dtype and device
+    for i in range(height):
+        for j in range(width):
+            # every image's pixel (i, j), in every input channel, times that channel's kernels, summed over C_in
+            stamp = torch.einsum("bc,cokl->bokl", x[:, :, i, j], weight)  # (B, C_out, k, k)
+            full[:, :, i * stride:i * stride + k, j * stride:j * stride + k] += stamp  # overlapping stamps add up
+    return full[:, :, padding:full.shape[2] - padding, padding:full.shape[3] - padding]  # crop, not pad
+
+
+def _transposed(x, weight, stride=1, padding=0, dilation=1):
+    """PyTorch's transposed convolution: what the mistakes below compare an answer with (never the answer)."""
+    return torch.nn.functional.conv_transpose2d(x, weight, stride=stride, padding=padding, dilation=dilation)
+
+
+def _same_values(a, b):
+    return (isinstance(a, torch.Tensor) and a.shape == b.shape
+            and torch.allclose(a.detach().cpu().to(b.dtype), b, rtol=1e-4, atol=1e-5))
+
+
+def _stamped_like(variant, when=lambda x, weight, stride, padding: True):
+    """``looks_like`` of a :class:`Mistake`: the answer returned what ``variant(x, weight, stride, padding)`` does."""
+    def looks_like(got, expected, x, weight, stride=1, padding=0):
+        return (when(x, weight, stride, padding) and not _same_values(got, expected)
+                and _same_values(got, variant(x, weight, stride, padding)))
+    return looks_like
+
+
+def _sizes(got, expected, x, weight, stride=1, padding=0):
+    return (f"your output is {got.shape[-2]} x {got.shape[-1]} pixels, the transposed convolution's "
+            f"{expected.shape[-2]} x {expected.shape[-1]} (input {x.shape[-2]} x {x.shape[-1]}, kernel "
+            f"{weight.shape[-1]}, stride {stride}, padding {padding})")
+
+
+def _spatial_offset(got, expected):
+    """How many pixels taller and wider the answer's output is than the right one, or None."""
+    if not isinstance(got, torch.Tensor) or got.ndim != 4 or got.shape[:2] != expected.shape[:2]:
+        return None
+    return got.shape[-2] - expected.shape[-2], got.shape[-1] - expected.shape[-1]
+
+
+STAMPING_MISTAKES = [
+    Mistake(lambda got, expected, *inputs: _sizes(got, expected, *inputs) + ": with padding 0, out[..., p:-p] is "
+            "empty (-0 is 0): crop with an end computed from the size, e.g. out[..., p:out.shape[-1] - p]",
+            lambda got, expected, x, weight, stride=1, padding=0: padding == 0 and 0 in got.shape[-2:]),
+    Mistake(lambda got, expected, x, weight, stride=1, padding=0: "your output has C_in = "
+            f"{x.shape[1]} channels, not C_out = {weight.shape[1]}: nn.ConvTranspose2d stores its weight as "
+            "(C_in, C_out, k, k), the other way round from nn.Conv2d's (C_out, C_in, k, k)",
+            lambda got, expected, x, weight, stride=1, padding=0:
+            got.ndim == 4 and x.shape[1] != weight.shape[1] and got.shape[1] == x.shape[1]),
+    Mistake("you read the weight as (C_out, C_in, k, k), as nn.Conv2d stores it: nn.ConvTranspose2d stores "
+            "(C_in, C_out, k, k), so input channel c stamps weight[c, o] onto output channel o",
+            _stamped_like(lambda x, weight, stride, padding: _transposed(x, weight.transpose(0, 1), stride, padding),
+                          when=lambda x, weight, stride, padding: weight.shape[0] == weight.shape[1])),
+    Mistake("you summed over the output channels: output channel o is the sum, over the input channels c, of "
+            "x[:, c] stamped with weight[c, o] (torch.einsum('bc,cokl->bokl', ...) for one input pixel)",
+            _stamped_like(lambda x, weight, stride, padding: torch.nn.functional.conv_transpose2d(
+                x, weight.sum(1, keepdim=True), stride=stride, padding=padding, groups=x.shape[1]))),
+    Mistake("you flipped the kernel: stamps of the flipped kernel add up to an ordinary convolution (nn.Conv2d's "
+            "sliding window over the input padded by k - 1), not a transposed one; stamp the kernel as it is, "
+            "output[i * stride + a] += x[i] * weight[a]",
+            _stamped_like(lambda x, weight, stride, padding: _transposed(x, weight.flip(-2, -1), stride, padding))),
+    Mistake("you swapped the kernel's rows and columns: weight[c, o, a, b] goes to output row i * stride + a and "
+            "column j * stride + b",
+            _stamped_like(lambda x, weight, stride, padding: _transposed(x, weight.transpose(-2, -1), stride,
+                                                                         padding))),
+    Mistake("you applied the stride to the kernel (its taps stride pixels apart) instead of to the stamps: each "
+            "stamp is the whole k x k kernel, its taps side by side, and it is the stamps that sit stride pixels "
+            "apart (input pixel i stamps at output rows i * stride ... i * stride + k - 1)",
+            lambda got, expected, x, weight, stride=1, padding=0: stride > 1 and any(
+                _stamped_like(lambda x, weight, _, padding: _transposed(x, weight, step, padding, dilation=stride))(
+                    got, expected, x, weight, stride, padding) for step in (1, stride))),
+    Mistake("your stamps sit 1 pixel apart: input pixel (i, j) stamps at output row i * stride and column "
+            "j * stride, so consecutive stamps are stride pixels apart",
+            _stamped_like(lambda x, weight, stride, padding: _transposed(x, weight, 1, padding),
+                          when=lambda x, weight, stride, padding: stride > 1)),
+    Mistake("you did not crop the padding: in a transposed convolution, padding removes padding rows and columns "
+            "from each border of the stamped output (it undoes the padding of the convolution it transposes)",
+            _stamped_like(lambda x, weight, stride, padding: _transposed(x, weight, stride),
+                          when=lambda x, weight, stride, padding: padding > 0)),
+    Mistake("you added padding instead of cropping it: in a transposed convolution, padding removes padding rows "
+            "and columns from each border of the stamped output",
+            lambda got, expected, x, weight, stride=1, padding=0: padding > 0 and any(
+                _stamped_like(variant)(got, expected, x, weight, stride, padding) for variant in (
+                    lambda x, weight, stride, padding: torch.nn.functional.pad(_transposed(x, weight, stride),
+                                                                               (padding,) * 4),
+                    lambda x, weight, stride, padding: _transposed(torch.nn.functional.pad(x, (padding,) * 4),
+                                                                   weight, stride)))),
+    Mistake("your output has the right size, but you cropped 2 * padding rows and columns from one side: crop "
+            "padding from *each* border, top and bottom, left and right",
+            lambda got, expected, x, weight, stride=1, padding=0: padding > 0 and any(
+                _same_values(got, crop) for full in [_transposed(x, weight, stride)]
+                for crop in (full[..., 2 * padding:, 2 * padding:],
+                             full[..., :full.shape[-2] - 2 * padding, :full.shape[-1] - 2 * padding]))),
+    Mistake(lambda got, expected, *inputs: _sizes(got, expected, *inputs) + ", one pixel off: the last input pixel "
+            "starts its stamp at (H - 1) * stride, so the stamped output is (H - 1) * stride + k high before "
+            "cropping (Exercise 3's formula with output_padding 0), not H * stride + ...",
+            lambda got, expected, *inputs: _spatial_offset(got, expected) in ((1, 1), (-1, -1), (1, 0), (0, 1),
+                                                                               (-1, 0), (0, -1))),
+]
+
+
+def _maps(seed, batch, c_in, c_out, height, width, kernel, dtype=torch.float32):
+    g = seeded(seed)
+    return (torch.randn(batch, c_in, height, width, generator=g, dtype=dtype),
+            torch.randn(c_in, c_out, kernel, kernel, generator=g, dtype=dtype))
+
+
+def _stamping_case(description, seed, batch, c_in, c_out, height, width, kernel, stride=None, padding=None,
+                   dtype=torch.float32):
+    """Values drawn anew for every check; ``stride`` and ``padding`` None: the defaults (not passed)."""
+    def inputs():
+        settings = tuple(s for s in (stride, padding) if s is not None)
+        return (*_maps(seed, batch, c_in, c_out, height, width, kernel, dtype), *settings)
+    return Case(description, inputs=inputs, compare=keeps_dtype(close()), mistakes=STAMPING_MISTAKES)
+
+
+def _random_stamping(description, seed):
+    """Shapes and settings drawn anew for every check: strides 1-2, paddings 0-1, kernels 2-4, 1-4 channels."""
+    def inputs():
+        batch, c_in, c_out, height, width = drawn(seed, 1, 5, 5)
+        stride, padding, kernel = drawn(seed + 1, 1, 3, 1)[0], drawn(seed + 2, 0, 2, 1)[0], drawn(seed + 3, 2, 5, 1)[0]
+        if (min(height, width) - 1) * stride + kernel - 2 * padding < 1:
+            padding = 0  # an output at least one pixel high
+        return (*_maps(seed + 4, batch, c_in, c_out, height, width, kernel), stride, padding)
+    return Case(description, inputs=inputs, compare=keeps_dtype(close()), mistakes=STAMPING_MISTAKES)
+
+
+def _decoder_training(function, seed):
+    """``observe``: learn codes (2, 3, 3, 3) and a kernel (3, 2, 4, 4) with three SGD steps through ``function``
+    (stride 2, padding 1: 3 x 3 codes -> 6 x 6 maps) towards random targets; return both after the steps."""
+    g = seeded(seed)
+    code = torch.randn(2, 3, 3, 3, generator=g).requires_grad_(True)
+    weight = (0.3 * torch.randn(3, 2, 4, 4, generator=g)).requires_grad_(True)
+    target = torch.rand(2, 2, 6, 6, generator=g)
+    for _ in range(3):
+        out = function(code, weight, 2, 1)
+        if not isinstance(out, torch.Tensor) or out.grad_fn is None:
+            raise AssertionError("your result is not connected to its inputs' gradients, so a decoder built on it "
+                                 "cannot learn: compute it with torch operations only (no .item(), NumPy, Python "
+                                 "floats or .detach())")
+        code_grad, weight_grad = torch.autograd.grad((out - target).pow(2).sum(), (code, weight))
+        with torch.no_grad():  # a plain SGD step (torch.optim's first step imports much of torch: seconds)
+            code, weight = (code - 0.02 * code_grad).requires_grad_(), (weight - 0.02 * weight_grad).requires_grad_()
+    return torch.cat([code.detach().flatten(), weight.detach().flatten()])
+
+
+def _trained_alike(got, expected, what):
+    if not torch.allclose(got, expected, rtol=1e-4, atol=1e-5):
+        raise AssertionError("after three gradient steps through your function the codes and the kernel differ "
+                             "from three steps through the transposed convolution: its gradients are not a "
+                             "transposed convolution's")
+
+
+def _on_the_inputs_device(answer):
+    x, weight = _maps(9, 2, 2, 3, 3, 4, 3)
+    on_another_device(answer, (x, weight, 2, 1), "create new tensors beside the inputs, e.g. x.new_zeros(...) or "
+                                                 "torch.zeros(..., dtype=x.dtype, device=x.device)")
+
+
+# every convolution torch has, in every form: the gradient of a convolution with respect to its input *is* a
+# transposed convolution (torch.autograd.grad through F.conv2d, torch.nn.grad.conv2d_input), a transposed
+# convolution is a convolution of the zero-spaced input with the flipped kernel, and a 1-D or 3-D one does a 2-D
+# one's work with a dimension added or a loop over the kernel's rows
+_CONVOLUTIONS = ("conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "conv1d", "conv2d", "conv3d",
+                 "convolution", "_convolution", "_convolution_mode", "convolution_overrideable", "convolution_backward",
+                 "conv_tbc", "slow_conv_transpose2d", "slow_conv_transpose3d", "thnn_conv2d", "slow_conv3d",
+                 "slow_conv_dilated2d", "slow_conv_dilated3d", "_conv_depthwise2d", "conv_depthwise3d",
+                 "mkldnn_convolution", "cudnn_convolution", "cudnn_convolution_transpose", "miopen_convolution",
+                 "miopen_convolution_transpose", "miopen_depthwise_convolution", "_nnpack_spatial_convolution")
+
+
+def _convolutions():
+    """The dotted names of the convolutions above that this torch has (in torch, or torch._C._nn)."""
+    found = []
+    for name in _CONVOLUTIONS:
+        for namespace, where in (("torch", torch), ("torch._C._nn", torch._C._nn)):
+            if callable(getattr(where, name, None)):
+                found.append(f"{namespace}.{name}")
+                break
+    return found
+
+
+conv_transpose2d = Exercise(
+    "Exercise 4: a transposed convolution by stamping",
+    conv_transpose2d_reference,
+    cases=[
+        _stamping_case("one channel, stride 1, no padding: a 3 x 4 input, a 2 x 2 kernel", 11, 1, 1, 1, 3, 4, 2, 1, 0),
+        _stamping_case("stride 2, kernel 3: overlapping stamps add up (2 images, 2 -> 3 channels)", 12, 2, 2, 3, 4, 5,
+                       3, 2, 0),
+        _stamping_case("stride 2, padding 1, kernel 3, 3 channels in and 3 out", 13, 2, 3, 3, 3, 4, 3, 2, 1),
+        _stamping_case("stride 2, padding 1, kernel 4: stamps that tile evenly (4 -> 2 channels)", 14, 2, 4, 2, 3, 5,
+                       4, 2, 1),
+        _stamping_case("stride 1, padding 1, kernel 3: the size kept (2 -> 2 channels)", 15, 3, 2, 2, 4, 4, 3, 1, 1),
+        _stamping_case("the defaults, stride 1 and padding 0 (2 -> 3 channels, kernel 3)", 16, 2, 2, 3, 3, 5, 3),
+        _random_stamping("random shapes, strides, paddings and kernels", 20),
+        _random_stamping("random shapes, strides, paddings and kernels, again", 30),
+        _stamping_case("float64 inputs give a float64 result", 17, 2, 2, 3, 3, 3, 3, 2, 1, dtype=torch.float64),
+        Case("gradients reach the input and the kernel as through nn.ConvTranspose2d",
+             inputs=lambda: (*_maps(18, 2, 3, 2, 3, 4, 3), 2, 1), observe=gradients(wrt=(0, 1))),
+        Case("a tiny decoder trained for three steps with your function: the same codes and kernel as the reference's",
+             inputs=lambda: (drawn(19, 0, 2**31 - 1, 1)[0],), observe=_decoder_training, compare=_trained_alike),
+        Case("inputs on a GPU: the result stays on their device", _on_the_inputs_device),
+    ],
+    hints=[
+        "Start from an output of zeros, (B, C_out, (H - 1) * stride + k, (W - 1) * stride + k), with x's dtype and "
+        "device (x.new_zeros). Every input pixel (i, j) adds one k x k stamp to it, at rows i * stride ... and "
+        "columns j * stride ...; crop the padding at the end.",
+        "The stamp of pixel (i, j) for all images and channels at once: torch.einsum('bc,cokl->bokl', x[:, :, i, j], "
+        "weight), shape (B, C_out, k, k): input channel c stamps weight[c, o] onto output channel o, summed over c.",
+        "for i in range(H): for j in range(W): out[:, :, i*stride:i*stride+k, j*stride:j*stride+k] += stamp; then "
+        "return out[:, :, padding:out.shape[2] - padding, padding:out.shape[3] - padding] (not out[..., p:-p], "
+        "which is empty for p = 0).",
+    ],
+    same_as=["torch.nn.functional.conv_transpose2d", "torch.nn.ConvTranspose2d.forward", "torch.nn.grad",
+             *_convolutions()],
+    build=True,
+)
+
+
+
+
+# --- Exercise 5: a decoder that returns 28 x 28 -----------------------------------------------
 
 def make_decoder_reference():
     """A new decoder: (B, 32, 7, 7) feature maps -> (B, 1, 28, 28) images in [0, 1]."""
@@ -299,7 +542,7 @@ def _learns(answer):
 
 
 make_decoder = Exercise(
-    "Exercise 4: a decoder that returns 28 x 28",
+    "Exercise 5: a decoder that returns 28 x 28",
     make_decoder_reference,
     cases=[
         Case("returns a module with trainable parameters", _a_module),
@@ -318,7 +561,7 @@ make_decoder = Exercise(
 )
 
 
-# --- Exercise 5: receptive field ---------------------------------------------------------------
+# --- Exercise 6: receptive field ---------------------------------------------------------------
 
 def receptive_field_reference(layers):
     """Side, in input pixels, of the window one output pixel of the last layer sees.
@@ -379,7 +622,7 @@ def _random_layers(description, seed):
 
 
 receptive_field = Exercise(
-    "Exercise 5: receptive field",
+    "Exercise 6: receptive field",
     receptive_field_reference,
     cases=[
         _field_case("no layers: a pixel sees itself", []),
