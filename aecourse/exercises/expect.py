@@ -292,3 +292,8 @@ def keeping_lists(function, *args):
 def drawn(seed, low, high, size):
     """``size`` whole numbers in ``[low, high)``, drawn for a case (anew for every check, see ``seeded``)."""
     return torch.randint(low, high, (size,), generator=seeded(seed)).tolist()
+
+
+def a_run_seed(seed):
+    """``inputs`` of a case that runs tiny models (a build exercise): one seed for the run, drawn anew per check."""
+    return lambda: (drawn(seed, 0, 2**31 - 1, 1)[0],)

@@ -7,6 +7,7 @@ import torch
 from .core import Case, Exercise
 from .expect import (
     Mistake,
+    a_run_seed,
     close,
     drawn,
     finite_and_close,
@@ -269,7 +270,7 @@ def _training_mistakes(observe):
 
 def _training_case(description, seed, optimizer):
     observe = _training_run(optimizer)
-    return Case(description, inputs=lambda: (drawn(seed, 0, 2**31 - 1, 1)[0],), observe=observe,
+    return Case(description, inputs=a_run_seed(seed), observe=observe,
                 compare=_trained_like_the_reference, mistakes=_training_mistakes(observe))
 
 

@@ -8,9 +8,9 @@ from .. import likelihood, losses
 from .core import Case, Exercise
 from .expect import (
     Mistake,
+    a_run_seed,
     call,
     close,
-    drawn,
     expect_float_tensor,
     finite_and_close,
     gradients,
@@ -474,7 +474,7 @@ def _vae_step_mistakes(observe):
 
 def _vae_step_case(description, seed, optimizer, confident=False):
     observe = _vae_training(optimizer, confident)
-    return Case(description, inputs=lambda: (drawn(seed, 0, 2**31 - 1, 1)[0],), observe=observe,
+    return Case(description, inputs=a_run_seed(seed), observe=observe,
                 compare=_stepped_like_the_reference, mistakes=_vae_step_mistakes(observe))
 
 

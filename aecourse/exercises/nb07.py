@@ -8,9 +8,9 @@ import torch.nn.functional as F
 from .core import Case, Exercise
 from .expect import (
     Mistake,
+    a_run_seed,
     call,
     close,
-    drawn,
     expect_float_tensor,
     finite_and_close,
     gradients,
@@ -437,7 +437,7 @@ def _aae_mistakes(observe):
 
 def _aae_case(description, seed, optimizer, smoothing=0.0):
     observe = _aae_run(optimizer, smoothing)
-    return Case(description, inputs=lambda: (drawn(seed, 0, 2**31 - 1, 1)[0],), observe=observe,
+    return Case(description, inputs=a_run_seed(seed), observe=observe,
                 compare=_stepped_like_the_reference, mistakes=_aae_mistakes(observe))
 
 
