@@ -222,6 +222,7 @@ def test_the_reference_is_pytorchs_transposed_convolution():
                             assert torch.allclose(got, expected, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.slow  # a sweep of many check seeds: make test runs it, make quick does not
 def test_the_reference_passes_its_cases_under_20_check_seeds():
     for seed in (None, *SEEDS):  # outside a check, and the inputs of 20 checks
         with isolated_rng(0) if seed is None else drawn_with(seed):
@@ -230,6 +231,7 @@ def test_the_reference_passes_its_cases_under_20_check_seeds():
 
 
 @pytest.mark.parametrize("answer", [folded, index_added])
+@pytest.mark.slow  # a sweep of many check seeds: make test runs it, make quick does not
 def test_correct_answers_written_differently_pass_under_20_check_seeds(answer):
     for seed in SEEDS:
         result = EXERCISE.evaluate(answer, seed=seed)

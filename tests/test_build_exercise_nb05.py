@@ -173,6 +173,7 @@ def test_a_wrong_answer_is_incorrect_and_the_feedback_says_why(label, answer, ph
         assert EXERCISE.evaluate(answer, seed=seed).status == INCORRECT, (label, seed)
 
 
+@pytest.mark.slow  # a sweep of many check seeds: make test runs it, make quick does not
 def test_the_reference_passes_its_cases_under_20_seeds():
     for seed in range(20):
         assert not failures(EXERCISE.reference, seed), (seed, failures(EXERCISE.reference, seed))
@@ -182,6 +183,7 @@ def test_the_reference_passes_its_cases_under_20_seeds():
 
 
 @pytest.mark.parametrize("answer", CORRECT_ANSWERS, ids=lambda f: f.__name__)
+@pytest.mark.slow  # a sweep of many check seeds: make test runs it, make quick does not
 def test_independent_correct_answers_are_correct_under_20_seeds(answer):
     for seed in range(20):
         result = EXERCISE.evaluate(answer, seed=seed)

@@ -189,6 +189,7 @@ def test_the_table_is_long_enough_and_names_every_mistake_the_checker_knows():
             assert mistake.message in feedback, mistake.message
 
 
+@pytest.mark.slow  # a sweep of many check seeds: make test runs it, make quick does not
 def test_the_reference_passes_every_case_for_every_seed():
     exercise = nb06.vae_step
     for seed in SEEDS:
@@ -198,6 +199,7 @@ def test_the_reference_passes_every_case_for_every_seed():
 
 
 @pytest.mark.parametrize("answer", CORRECT_ANSWERS, ids=lambda answer: answer.__name__)
+@pytest.mark.slow  # a sweep of many check seeds: make test runs it, make quick does not
 def test_an_independent_correct_answer_passes_for_every_seed(answer):
     for seed in SEEDS:
         result = nb06.vae_step.evaluate(answer, seed=seed)

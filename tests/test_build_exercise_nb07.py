@@ -181,6 +181,7 @@ def test_the_table_has_the_named_mistakes_and_more():
     assert len(WRONG) >= 6 and len({name for name, *_ in WRONG}) == len(WRONG)
 
 
+@pytest.mark.slow  # a sweep of many check seeds: make test runs it, make quick does not
 def test_the_reference_passes_every_case_for_every_seed():
     exercise = nb07.aae_step
     for seed in SEEDS:
@@ -190,6 +191,7 @@ def test_the_reference_passes_every_case_for_every_seed():
 
 
 @pytest.mark.parametrize("answer", [independent_step, frozen_critic_step, step], ids=lambda f: f.__name__)
+@pytest.mark.slow  # a sweep of many check seeds: make test runs it, make quick does not
 def test_an_independent_correct_answer_passes_for_every_seed(answer):
     for seed in SEEDS:
         result = nb07.aae_step.evaluate(answer, seed=seed)

@@ -612,6 +612,7 @@ def test_every_exercise_has_a_table_of_at_least_five_wrong_answers(module, name)
 
 
 @pytest.mark.parametrize("module,name", EXERCISES, ids=ids)
+@pytest.mark.slow  # a sweep of many check seeds: make test runs it, make quick does not
 def test_the_reference_and_independent_correct_answers_pass_under_20_seeds(module, name):
     exercise = getattr(module, name)
     for seed in range(20):

@@ -383,6 +383,7 @@ def test_every_exercise_of_notebooks_06_and_07_has_a_table_of_five_wrong_answers
 
 
 @pytest.mark.parametrize("name", TABLES)
+@pytest.mark.slow  # a sweep of many check seeds: make test runs it, make quick does not
 def test_the_reference_passes_every_case_for_every_seed(name):
     exercise = TABLES[name][0]
     for seed in SEEDS:
@@ -392,6 +393,7 @@ def test_the_reference_passes_every_case_for_every_seed(name):
 
 
 @pytest.mark.parametrize("name,index", [(name, i) for name, table in TABLES.items() for i in range(len(table[1]))])
+@pytest.mark.slow  # a sweep of many check seeds: make test runs it, make quick does not
 def test_an_independent_correct_answer_passes_for_every_seed(name, index):
     exercise, correct = TABLES[name][0], TABLES[name][1][index]
     for seed in SEEDS:
