@@ -5,10 +5,11 @@ would run each notebook many times. Instead:
 
 - every notebook is released (the student version has no solutions, hidden tests or
   outputs, and is marked graded);
-- one *skeleton* assignment holds every notebook's setup cell and exercise cells (their
-  statements, answer cells and check cells with hidden tests), and a batch of
+- one *skeleton* assignment holds every notebook's setup cell, exercise cells (their
+  statements, answer cells and check cells with hidden tests) and the graded questions whose
+  check needs nothing the notebook computed, and a batch of
   submissions of it is autograded: the solutions (full marks), the untouched release
-  (zero), every answer wrong (each exercise loses its points), every answer delegating
+  (zero), every answer wrong (each exercise and question loses its points), every answer delegating
   to the reference (each loses its points), every answer hard-coding what the visible
   checks ask (passes those, fails the hidden tests);
 - one real notebook is autograded end to end, training cells and all.
@@ -71,14 +72,21 @@ def {name}(*args, **kwargs):
 '''
 
 
+def self_contained(notebook):
+    """The notebook's exercises, and its questions whose check needs no value the notebook computed."""
+    return anatomy.exercises(notebook) + [q for q in anatomy.questions(notebook)
+                                          if "truth=" not in anatomy.source(notebook.cells[q.check])]
+
+
 def skeleton():
-    """One notebook: each course notebook's setup cell, then its exercises (statement, answer, check)."""
+    """One notebook: each course notebook's setup cell, then its exercises and self-contained questions
+    (statement, answer, check)."""
     cells = []
     for path in NOTEBOOKS:
         notebook = anatomy.read(path)
         setup = next(c for c in notebook.cells if c.cell_type == "code")
         cells.append(nbformat.v4.new_code_cell(anatomy.source(setup)))
-        for exercise in anatomy.exercises(notebook):
+        for exercise in self_contained(notebook):
             for index in (exercise.statement, exercise.answer, exercise.check):
                 cell = nbformat.from_dict(notebook.cells[index])
                 if cell.cell_type == "code":
@@ -89,11 +97,14 @@ def skeleton():
     return nbformat.v4.new_notebook(cells=cells, metadata=anatomy.read(NOTEBOOKS[0]).metadata)
 
 
-def with_answers(notebook, template):
-    """A copy of ``notebook`` whose every answer cell is ``template`` filled in for that exercise."""
+def with_answers(notebook, template, question_answer=None):
+    """A copy of ``notebook`` whose every exercise answer cell is ``template`` filled in for that exercise,
+    and every question's answer ``question_answer`` (a wrong one) when it is given."""
     copy = nbformat.from_dict(notebook)
     for exercise in anatomy.exercises(copy):
         copy.cells[exercise.answer].source = template.format(name=exercise.name, exercise=exercise.exercise)
+    for question in anatomy.questions(copy) if question_answer is not None else ():
+        copy.cells[question.answer].source = f"{question.name} = {question_answer!r}"
     return copy
 
 
@@ -110,7 +121,8 @@ def graded(tmp_path_factory):
     released = {path.parent.name: path for path in release(course, notebooks)}
 
     batch = {"full": source, "untouched": nbformat.read(released[SKELETON], as_version=4),
-             "wrong": with_answers(source, WRONG), "delegating": with_answers(source, DELEGATING),
+             "wrong": with_answers(source, WRONG, question_answer="not an answer"),
+             "delegating": with_answers(source, DELEGATING),
              "hardcoded": with_answers(source, HARD_CODED)}
     for student, notebook in batch.items():
         (submissions / student).mkdir(parents=True)
@@ -128,13 +140,15 @@ def graded(tmp_path_factory):
                 rows={(r["student_id"], r["assignment"]): r for r in rows})
 
 
-def check_ids(notebook):
-    return [anatomy.nbgrader_metadata(notebook.cells[e.check])["grade_id"] for e in anatomy.exercises(notebook)]
+def check_ids(notebook, questions=False):
+    return [anatomy.nbgrader_metadata(notebook.cells[e.check])["grade_id"]
+            for e in (self_contained(notebook) if questions else anatomy.exercises(notebook))]
 
 
-def test_the_skeleton_holds_every_exercise_of_every_notebook(graded):
+def test_the_skeleton_holds_every_exercise_and_self_contained_question_of_every_notebook(graded):
     expected = sum(len(anatomy.exercises(anatomy.read(path))) for path in NOTEBOOKS)
     assert len(anatomy.exercises(graded["source"])) == expected >= 3 * len(NOTEBOOKS)
+    assert len(anatomy.questions(graded["source"])) >= len(NOTEBOOKS)
 
 
 def test_release_has_no_solutions_hidden_tests_or_outputs_and_is_graded(graded):
@@ -143,6 +157,8 @@ def test_release_has_no_solutions_hidden_tests_or_outputs_and_is_graded(graded):
         text = "\n".join(anatomy.source(c) for c in released.cells)
         assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, assignment
         assert text.count("raise NotImplementedError()") == len(anatomy.exercises(released)), assignment
+        for question in anatomy.questions(released):  # "Run all" does not stop at a question
+            assert anatomy.source(released.cells[question.answer]).startswith(f"{question.name} = ..."), assignment
         assert all(not c.get("outputs") for c in released.cells if c.cell_type == "code"), assignment
         assert "graded=True)" in text, assignment
 
@@ -164,7 +180,7 @@ def test_a_real_notebook_is_graded_end_to_end_with_full_marks(graded):
 @pytest.mark.parametrize("student", ["wrong", "delegating"])
 def test_every_wrong_or_delegating_answer_loses_its_points(graded, student):
     scores = graded["scores"][student]
-    for grade_id in check_ids(graded["source"]):
+    for grade_id in check_ids(graded["source"], questions=student == "wrong"):
         assert scores[grade_id][0] == 0, f"{student}: {grade_id} scored {scores[grade_id]}"
 
 

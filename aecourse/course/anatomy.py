@@ -11,6 +11,12 @@ SOLUTION`` and ``### END SOLUTION``) and right below it a *check cell* (nbgrader
     ### BEGIN HIDDEN TESTS
     assert ...
     ### END HIDDEN TESTS
+
+A graded *question* has the same three parts: a statement headed ``### Question N · title``, an answer
+cell that sets ``qN`` between the solution markers (under a released line ``qN = ...``), and a check
+cell ``exercises.qN.check(qN)`` (nbgrader ``grade`` with points, locked; no hidden tests: the check
+raises under the autograder). A statement that asks the learner to read the answer off a widget says
+so with ``*Use the widget:*`` (:data:`INSTRUMENT`).
 """
 import re
 from dataclasses import dataclass
@@ -19,7 +25,9 @@ from pathlib import Path
 import nbformat
 
 CHECK_CELL = re.compile(r"^(\w+) = exercises\.(\w+)\.check\(\1\)", re.MULTILINE)
-EXERCISE_HEADING = re.compile(r"^### Exercise (\d+) · (.+)$", re.MULTILINE)
+EXERCISE_HEADING = re.compile(r"^### (Exercise|Question) (\d+) · (.+)$", re.MULTILINE)
+QUESTION_CHECK = re.compile(r"^exercises\.(q\d+)\.check\((q\d+)\b", re.MULTILINE)
+INSTRUMENT = "*Use the widget:*"
 SECTION_HEADING = re.compile(r"^## (\d+) · (.+)$", re.MULTILINE)
 SETUP_CALL = re.compile(r"aecourse\.setup\(([^)]*)\)")  # the first code cell's call; a graded release marks it
 EXERCISE_MODULE = re.compile(r"^from aecourse\.exercises import (\w+) as exercises$", re.MULTILINE)
@@ -78,25 +86,68 @@ def is_check(cell):
     return cell.cell_type == "code" and bool(nbgrader_metadata(cell).get("grade"))
 
 
-def exercises(notebook):
-    """The notebook's exercises in order, as :class:`ExerciseCells` (missing parts as None)."""
+def _graded_parts(notebook, kind):
+    """``[(answer, check, statement, number, title)]`` of the answer cells under ``### <kind> N`` headings.
+
+    An answer cell belongs to the nearest exercise or question heading above it (before another answer
+    cell); one with no heading counts as an exercise, so that the conventions check can say it lacks one.
+    """
     found = []
     for index, cell in enumerate(notebook.cells):
         if not is_answer(cell):
             continue
         check = index + 1 if index + 1 < len(notebook.cells) and is_check(notebook.cells[index + 1]) else None
-        match = CHECK_CELL.search(source(notebook.cells[check])) if check is not None else None
         statement = number = title = None
-        for earlier in range(index - 1, -1, -1):  # the nearest exercise heading above, before another answer cell
+        heading_kind = "Exercise"
+        for earlier in range(index - 1, -1, -1):
             if is_answer(notebook.cells[earlier]):
                 break
             heading = EXERCISE_HEADING.search(source(notebook.cells[earlier]))
             if notebook.cells[earlier].cell_type == "markdown" and heading:
-                statement, number, title = earlier, int(heading.group(1)), heading.group(2).strip()
+                heading_kind, number, title = heading.group(1), int(heading.group(2)), heading.group(3).strip()
+                statement = earlier
                 break
+        if heading_kind == kind:
+            found.append((index, check, statement, number, title))
+    return found
+
+
+def exercises(notebook):
+    """The notebook's exercises in order, as :class:`ExerciseCells` (missing parts as None)."""
+    found = []
+    for index, check, statement, number, title in _graded_parts(notebook, "Exercise"):
+        match = CHECK_CELL.search(source(notebook.cells[check])) if check is not None else None
         points = nbgrader_metadata(notebook.cells[check]).get("points", 0) if check is not None else 0
         found.append(ExerciseCells(number, title, statement, index, check, match and match.group(1),
                                    match and match.group(2), points))
+    return found
+
+
+@dataclass
+class QuestionCells:
+    """One graded question of a notebook: like :class:`ExerciseCells`; ``name`` is ``qN`` (None when the
+    check cell does not read ``exercises.qN.check(qN)``), ``instrument`` whether it is read off a widget."""
+
+    number: int
+    title: str
+    statement: int
+    answer: int
+    check: int
+    name: str
+    points: float
+    instrument: bool
+
+
+def questions(notebook):
+    """The notebook's graded questions in order, as :class:`QuestionCells`."""
+    found = []
+    for index, check, statement, number, title in _graded_parts(notebook, "Question"):
+        match = QUESTION_CHECK.search(source(notebook.cells[check])) if check is not None else None
+        points = nbgrader_metadata(notebook.cells[check]).get("points", 0) if check is not None else 0
+        instrument = statement is not None and INSTRUMENT in source(notebook.cells[statement])
+        found.append(QuestionCells(number, title, statement, index, check,
+                                   match.group(1) if match and match.group(1) == match.group(2) else None,
+                                   points, instrument))
     return found
 
 
@@ -127,10 +178,11 @@ def title(notebook):
 
 
 def points_table(notebooks_dir):
-    """Markdown table of every notebook's exercises and points, from the notebooks' nbgrader metadata."""
-    lines = ["| notebook | exercises (points) | total |", "|---|---|---|"]
+    """Markdown table of every notebook's exercises, questions and points, from the nbgrader metadata."""
+    lines = ["| notebook | exercises (points) | questions (points) | total |", "|---|---|---|---|"]
     for path in sorted(Path(notebooks_dir).glob("*.ipynb")):
         notebook = read(path)
         items = ", ".join(f"{e.number} {e.title} ({e.points:g})" for e in exercises(notebook))
-        lines.append(f"| `{path.stem}` | {items} | {points(notebook):g} |")
+        asked = ", ".join(f"{q.number} {q.title} ({q.points:g})" for q in questions(notebook)) or "-"
+        lines.append(f"| `{path.stem}` | {items} | {asked} | {points(notebook):g} |")
     return "\n".join(lines)

@@ -5,11 +5,12 @@ runs) and prints one line per broken rule, naming the notebook and the rule; it
 exits with status 1 if any rule is broken. The rules (see ``RULES``) are what a
 learner, a lecturer and a grader rely on: the opening (title, objectives,
 prerequisites, time, how to use it), numbered sections without gaps, the profile
-printed at the top, graded exercises that are complete, an answer under every
-question, a slide type for every cell, a widget, a results table, the closing
+printed at the top, graded exercises that are complete (one of them a build exercise), graded
+questions, an answer under every question, a slide type for every cell, a widget, a results table, the closing
 sections, a committed run that is clean (executed in order, no errors, no paths of the author's machine),
 and a text source that agrees with the notebook (:mod:`.sources`).
 """
+import importlib
 import re
 
 from ..results import MIME as RESULTS_MIME
@@ -17,6 +18,7 @@ from . import anatomy, slides, sources
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 MIN_EXERCISES = 3
+QUESTIONS = (2, 4)  # graded questions per notebook, at least and at most
 CLOSING = ("Summary", "What to try next", "References")
 OPENING = {"objectives": "**Learning objectives.**", "prerequisites": "**Prerequisites.**", "time": "**Time.**"}
 # Absolute paths of somebody's machine: home folders, temporary folders, Windows drives.
@@ -33,6 +35,9 @@ RULES = {
     "profile": "the first code cell calls aecourse.setup(...) and its output shows the run profile",
     "sections": "sections are numbered '## N · title' from 1 without gaps",
     "exercises": f"at least {MIN_EXERCISES} exercises, each complete (statement, answer cell, check cell)",
+    "build": "exactly one exercise builds a real piece of the method (build=True in the exercise module)",
+    "questions": f"{QUESTIONS[0]} to {QUESTIONS[1]} graded questions, each complete (statement, answer cell, "
+                 f"check cell), at least one read off a widget ({anatomy.INSTRUMENT})",
     "answers": "every 'Think first' and 'Explore' prompt has an answer to open beneath it (<details>)",
     "slides": "every cell has a slide type (metadata.slideshow) and every section heading starts a slide",
     "widget": "at least one interactive widget besides the exercise checks",
@@ -68,7 +73,8 @@ def _check_profile(notebook):
     code = [c for c in notebook.cells if c.cell_type == "code"]
     if not code or not anatomy.SETUP_CALL.search(anatomy.source(code[0])):
         return [("profile", "the first code cell does not call aecourse.setup(...)")]
-    printed = "".join("".join(o.get("text", "")) for o in code[0].get("outputs", []) if o.get("output_type") == "stream")
+    printed = "".join("".join(o.get("text", "")) for o in code[0].get("outputs", [])
+                      if o.get("output_type") == "stream")
     if "profile '" not in printed:
         return [("profile", "the first code cell's output does not show the run profile (run the notebook)")]
     return []
@@ -123,6 +129,47 @@ def _check_exercises(notebook):
     return problems
 
 
+def _check_build(notebook):
+    module = anatomy.exercise_module(notebook)
+    if module is None:
+        return [("build", "no `from aecourse.exercises import nbNN as exercises` line")]
+    try:
+        exercises = importlib.import_module(f"aecourse.exercises.{module}")
+    except ImportError as error:
+        return [("build", f"the exercise module aecourse.exercises.{module} cannot be imported ({error})")]
+    built = [e.name for e in anatomy.exercises(notebook) if getattr(getattr(exercises, str(e.exercise), None),
+                                                                     "build", False)]
+    if len(built) != 1:
+        return [("build", f"{len(built)} build exercises ({', '.join(built) or 'none'}), exactly one expected")]
+    return []
+
+
+def _check_questions(notebook):
+    problems, found = [], anatomy.questions(notebook)
+    low, high = QUESTIONS
+    if not low <= len(found) <= high:
+        problems.append(("questions", f"{len(found)} graded questions, {low} to {high} expected"))
+    elif not any(q.instrument for q in found):
+        problems.append(("questions", f"no question is read off a widget (a statement with {anatomy.INSTRUMENT})"))
+    for position, question in enumerate(found, start=1):
+        where = f"the question answer cell {question.answer}"
+        if question.number != position:
+            problems.append(("questions", f"question headings should count 1, 2, 3...: found Question "
+                                          f"{question.number} in position {position}"))
+        text = anatomy.source(notebook.cells[question.answer])
+        if "### BEGIN SOLUTION" not in text or not re.search(rf"^q{position} = \.\.\.", text, re.MULTILINE):
+            problems.append(("questions", f"{where} should read `q{position} = ...  # ...` above "
+                                          "### BEGIN SOLUTION / ### END SOLUTION"))
+        if question.check is None or question.name != f"q{position}":
+            problems.append(("questions", f"{where} is not followed by a graded check cell "
+                                          f"`exercises.q{position}.check(q{position})`"))
+            continue
+        meta = anatomy.nbgrader_metadata(notebook.cells[question.check])
+        if not meta.get("points", 0) > 0 or not meta.get("locked"):
+            problems.append(("questions", f"the check cell {question.check} needs points and a lock"))
+    return problems
+
+
 def _check_answers(notebook):
     problems = []
     for index, cell in enumerate(notebook.cells):
@@ -142,7 +189,7 @@ def _check_slides(notebook):
 
 def _check_outputs(notebook):
     problems = []
-    checks = {e.check for e in anatomy.exercises(notebook)}
+    checks = {e.check for e in anatomy.exercises(notebook)} | {q.check for q in anatomy.questions(notebook)}
     mimes = [(index, set(output.get("data", {}))) for index, output in _outputs(notebook)]
     if not any(WIDGET_MIME in m for index, m in mimes if index not in checks):
         problems.append(("widget", "no widget shown outside the exercise checks"))
@@ -192,7 +239,8 @@ def lint_notebook(path):
     notebook = anatomy.read(path)
     texts = "\n".join(anatomy.source(c) for c in notebook.cells if c.cell_type == "markdown")
     problems = _check_opening(notebook, texts)
-    for check in (_check_profile, _check_sections, _check_exercises, _check_answers, _check_slides, _check_outputs, _check_closing,
+    for check in (_check_profile, _check_sections, _check_exercises, _check_build, _check_questions, _check_answers,
+                  _check_slides, _check_outputs, _check_closing,
                   _check_executed, _check_paths):
         problems += check(notebook)
     disagreements = sources.differences(path)

@@ -86,7 +86,8 @@ def propose(notebook):
 def problems(notebook):
     """What breaks the slide structure: ``[message]``, empty when every cell is in order."""
     found = []
-    mixed = [i for i, c in enumerate(notebook.cells) if c.cell_type == "markdown" and _inner_headings(anatomy.source(c))]
+    mixed = [i for i, c in enumerate(notebook.cells)
+             if c.cell_type == "markdown" and _inner_headings(anatomy.source(c))]
     if mixed:
         found.append(f"cells {mixed} have a heading after other text: a heading must start its cell, so that it can "
                      "start a slide (python -m aecourse.course slides notebooks/ --write splits them)")

@@ -1,4 +1,4 @@
-"""The feedback widget under every exercise: what passed, what failed and why, hints, the solution.
+"""The feedback widgets under every exercise and graded question: what passed, what failed and why, hints, the solution.
 
 "Check again" checks the learner's *latest* answer: it reads the answer's name in
 the notebook (the function as the answer cell last defined it) and checks that,
@@ -96,5 +96,41 @@ class CheckFeedback(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = f"{self.result}\n{self._summary()}"
+        bundle["text/html"] = self.status.value
+        return bundle
+
+
+class QuestionFeedback(widgets.VBox):
+    """Feedback on a graded question: right or not, why a wrong choice is wrong, then the explanation.
+
+    The explanation appears once the answer is right; in self-study (``reveal``) a wrong answer also
+    offers it behind a button, so a learner who is stuck can read it after trying.
+    """
+
+    def __init__(self, question, given, result, truth=None, reveal=True):
+        self.question, self.given, self.result = question, given, result
+        colour = _COLOURS[result.status]
+        if result.status == CORRECT:
+            body = f"Correct! {html.escape(question.explanation)}"
+        elif result.status == NOT_ATTEMPTED:
+            body = f"Not answered yet: set the answer in the cell above to {html.escape(question.form())}, run it, " \
+                   "then run this cell again."
+        else:
+            body = (f"{html.escape(result.failed[0][1])}. Change the answer in the cell above, run it, then run "
+                    "this cell again.")
+        self.status = widgets.HTML(f"<div style='border-left:4px solid {colour};padding-left:8px'>"
+                                   f"<b style='color:{colour}'>{html.escape(question.title)}: {result.status}</b>"
+                                   f"<br>{body}</div>")
+        self.explanation = widgets.HTML()
+        self.reveal_button = widgets.Button(description="Show the answer", icon="eye")
+        self.reveal_button.on_click(lambda _button: setattr(self.explanation, "value",
+                                                            f"<p>{html.escape(question.reveal(truth))}</p>"))
+        self.reveal_button.layout.display = "" if (result.status == INCORRECT and reveal) else "none"
+        self.text = f"{question.title}: {result.status}\n" + html.unescape(body)
+        super().__init__([self.status, self.reveal_button, self.explanation])
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = self.text
         bundle["text/html"] = self.status.value
         return bundle

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..course import anatomy
 from ..course.anatomy import SETUP_CALL
 from ..paths import course_root
 from . import report as class_report
@@ -58,6 +59,24 @@ def mark_graded(notebook):
     raise GradingError("The notebook has no aecourse.setup(...) call to mark as graded.")
 
 
+STUB_LINES = ("# YOUR CODE HERE", "raise NotImplementedError()")  # nbgrader's code stub (ClearSolutions)
+
+
+def unstub_questions(path):
+    """Drop nbgrader's stub from the released answer cells of graded questions.
+
+    nbgrader replaces a solution by ``raise NotImplementedError()``, which inside a function an exercise
+    leaves to be written is harmless, but at the top level of a question's answer cell would stop "Run
+    all" at the first question. The released cell keeps its first line, ``q1 = ...  # your answer: ...``,
+    which the check reads as "not answered yet".
+    """
+    notebook = nbformat.read(str(path), as_version=4)
+    for question in anatomy.questions(notebook):
+        cell = notebook.cells[question.answer]
+        cell.source = "\n".join(line for line in cell.source.splitlines() if line.strip() not in STUB_LINES)
+    nbformat.write(notebook, str(path))
+
+
 def nbgrader(course_dir, *args):
     """Run an nbgrader command in ``course_dir``; raise :class:`GradingError` if it fails."""
     env = dict(os.environ)
@@ -75,7 +94,8 @@ def release(course=None, notebooks=None, student_dir=None, graded=True):
 
     Copies each notebook to ``course/source/<id>/<id>.ipynb`` (marked graded unless
     ``graded=False``) and runs ``nbgrader generate_assignment`` (solutions and hidden
-    tests removed, outputs cleared, grading cells locked and recorded in the gradebook).
+    tests removed, outputs cleared, grading cells locked and recorded in the gradebook);
+    the graded questions' answer cells keep their ``qN = ...`` line (:func:`unstub_questions`).
 
     Returns:
         The released notebooks, copied flat into ``student_dir`` when it is given.
@@ -89,6 +109,7 @@ def release(course=None, notebooks=None, student_dir=None, graded=True):
         nbformat.write(mark_graded(notebook) if graded else notebook, str(folder / f"{assignment}.ipynb"))
         nbgrader(course, "generate_assignment", assignment, "--force")
         released.append(course / "release" / assignment / f"{assignment}.ipynb")
+        unstub_questions(released[-1])
     if student_dir is not None:
         Path(student_dir).mkdir(parents=True, exist_ok=True)
         released = [Path(shutil.copy(path, Path(student_dir) / path.name)) for path in released]

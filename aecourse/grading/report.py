@@ -237,9 +237,13 @@ def graded_cells(notebook):
 
 
 def labels(notebook):
-    """``{cell index: "Ex N · title"}`` of the notebook's exercise check cells (their statements' headings)."""
-    return {e.check: f"Ex {e.number} · {e.title}" if e.number is not None else e.name
-            for e in anatomy.exercises(notebook) if e.check is not None}
+    """``{cell index: "Ex N · title"}`` of the notebook's exercise check cells (their statements' headings),
+    and ``"Q N · title"`` of its graded questions'."""
+    names = {e.check: f"Ex {e.number} · {e.title}" if e.number is not None else e.name
+             for e in anatomy.exercises(notebook) if e.check is not None}
+    names.update({q.check: f"Q {q.number} · {q.title}" if q.number is not None else q.name
+                  for q in anatomy.questions(notebook) if q.check is not None})
+    return names
 
 
 def outcomes(notebook, student="", assignment="", known=None):
