@@ -6,6 +6,7 @@ results made by the checker's own :class:`Result`, one by a real check). The slo
 small batch of real submissions with nbgrader and reads the report ``make grade`` writes.
 """
 import csv
+import importlib
 import shutil
 
 import nbformat
@@ -228,8 +229,9 @@ def test_make_grade_writes_the_class_report(tmp_path):
     root = course_root()
     source = anatomy.read(root / "notebooks" / "01_autoencoder_basics.ipynb")
     cells = [next(c for c in source.cells if c.cell_type == "code")]  # the setup cell, then the exercises
-    for exercise in anatomy.exercises(source):
-        cells += [source.cells[i] for i in (exercise.statement, exercise.answer, exercise.check)]
+    questions = [q for q in anatomy.questions(source) if "truth=" not in anatomy.source(source.cells[q.check])]
+    for part in anatomy.exercises(source) + questions:
+        cells += [source.cells[i] for i in (part.statement, part.answer, part.check)]
     for cell in cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -241,10 +243,15 @@ def test_make_grade_writes_the_class_report(tmp_path):
     nbformat.write(notebook, notebooks / "01_exercises.ipynb")
 
     loss = next(e for e in anatomy.exercises(notebook) if e.name == "reconstruction_loss")
+    question = anatomy.questions(notebook)[0]
+    exercise_module = importlib.import_module(f"aecourse.exercises.{anatomy.exercise_module(source)}")
+    wrong_choice = next(c for c in getattr(exercise_module, question.name).choices
+                        if c != getattr(exercise_module, question.name).answer)
     for student, summed in [("right", False), ("summed1", True), ("summed2", True)]:
         mine = nbformat.from_dict(notebook)
-        if summed:  # the planted mistake: summed over the batch too
+        if summed:  # the planted mistakes: summed over the batch too, and a wrong choice in the first question
             mine.cells[loss.answer].source = "def reconstruction_loss(x_hat, x):\n    return (x_hat - x).pow(2).sum()\n"
+            mine.cells[question.answer].source = f"{question.name} = {wrong_choice!r}"
         (submissions / student).mkdir(parents=True)
         nbformat.write(mine, submissions / student / "01_exercises.ipynb")
 
@@ -255,6 +262,13 @@ def test_make_grade_writes_the_class_report(tmp_path):
     assert [int(r["count"]) for r in rows if r["kind"] == "mistake" and "batch-size times too large" in r["message"]] \
         == [2]
     assert float(rows[0]["pass_rate"]) == pytest.approx(1 / 3, abs=1e-3)
+    with open(tmp_path / "out" / "report.csv", newline="") as f:
+        asked = [r for r in csv.DictReader(f) if r["grade_id"] == anatomy.nbgrader_metadata(
+            notebook.cells[question.check])["grade_id"]]
+    why_not = getattr(exercise_module, question.name).why_not[wrong_choice]
+    assert [int(r["count"]) for r in asked
+            if r["kind"] == "mistake" and report.normalise(why_not)[:40] in r["message"]] == [2]
+    assert asked[0]["exercise"].startswith("Q 1 · ")
     with open(tmp_path / "out" / "report.csv", newline="") as f:
         exercises = [r for r in csv.DictReader(f) if r["kind"] == "passed"]
     total = sum(float(r["mean_points"]) * int(r["submissions"]) for r in exercises)

@@ -118,7 +118,7 @@ class Question:
         if self.numeric:
             shown = f"{expected:.3g}{f' {self.unit}' if self.unit else ''} (within {self.tolerance:g})"
         else:
-            shown = f"({str(expected).lower()}) {self.choices[str(expected).lower()]}"
+            shown = f"({str(expected).lower()}) {self.choices[str(expected).lower()].rstrip('.')}"
         return f"The answer: {shown}. {self.explanation}"
 
     def check(self, given, truth=None):
