@@ -283,7 +283,16 @@ NB02 = {
          (pca(lambda Vh, k: Vh[:k], dtype=torch.float64), "dtype"),  # right values in float64
          (pca_changing_its_input, "in place"),
          (lambda X_train, X_test, k: (X_test - X_train.mean(0)) @ torch.linalg.svd(
-             X_train - X_train.mean(0), full_matrices=False).Vh[:k].T, "expected shape")],  # the code, not back
+             X_train - X_train.mean(0), full_matrices=False).Vh[:k].T, "expected shape"),  # the code, not back
+         # right values from an SVD with full matrices, U of N x N: the tall case stops the SVD before it runs
+         *[(lambda X_train, X_test, k, top=top: (X_test - X_train.mean(0)) @ top(X_train - X_train.mean(0), k).T
+            @ top(X_train - X_train.mean(0), k) + X_train.mean(0), "economical SVD")
+           for top in (lambda Xc, k: torch.linalg.svd(Xc).Vh[:k],  # full_matrices=True, the default
+                       lambda Xc, k: torch.linalg.svd(Xc, True).Vh[:k],
+                       lambda Xc, k: torch.svd(Xc, some=False).V[:, :k].T,
+                       lambda Xc, k: Xc.svd(some=False).V[:, :k].T,
+                       lambda Xc, k: torch.from_numpy(np.linalg.svd(Xc.numpy())[2][:k]),  # NumPy's default
+                       lambda Xc, k: torch.linalg.svd(Xc.T).U[:, :k].T)]],  # the transpose: V of N x N
     ),
     "nb02.bernoulli_nll": (
         bernoulli(lambda t, x: -(x * F.logsigmoid(t) + (1 - x) * F.logsigmoid(-t))),

@@ -19,6 +19,7 @@ from .expect import (
     seeded,
     whole_number,
 )
+from .questions import Question
 
 # --- comparisons the notebooks 01 and 03 share ------------------------------------------------
 
@@ -394,4 +395,94 @@ interpolate = Exercise(
         "shape (1, d).",
         "codes = (1 - t) * h_a + t * h_b has shape (steps, d); model.decode(codes) draws them all at once.",
     ],
+)
+
+
+# --- Graded questions ---------------------------------------------------------------------------
+
+q1 = Question(
+    "Question 1: Training loss against test loss",
+    "b",
+    "In the first epoch the loss falls fastest, and the epoch's training loss is the mean over all its batches, "
+    "most of them reconstructed by weights that were still far from the ones the epoch ends with; the test loss is "
+    "measured once, after the epoch, with those final weights. So at epoch 1 the solid training line of the "
+    "per-epoch plot lies well above the dashed test line, and the gap closes as the loss levels off. A network "
+    "that memorised its training images would show the opposite, a training loss below the test loss.",
+    choices={
+        "a": "Below the test loss: the network has already seen the training images, so it reconstructs them "
+             "better than test images it has never seen.",
+        "b": "Above the test loss: the training loss averages batches taken while the weights were still "
+             "improving, and the test loss is measured once, with the weights the epoch ends with.",
+        "c": "On the test loss: training and test images are digits of the same kind, so after one epoch the "
+             "two losses agree, and a gap between them would mean a bug.",
+    },
+    why_not={
+        "a": "a training loss below the test loss is the mark of memorising, and one pass is far too little for "
+             "that: each training image has been seen once, by weights that have changed many times since. What "
+             "sets the first epoch's gap is when, and with which weights, each loss is measured",
+        "c": "alike images give alike losses only when the losses are measured alike. One is a mean over the "
+             "whole epoch while the weights change after every batch, the other a single measurement at its "
+             "end; in the first epoch, when the loss falls fastest, that difference is large",
+    },
+)
+
+q2 = Question(
+    "Question 2: Walking through the code plane",
+    "c",
+    "The decoder is a continuous function of the code (linear layers, ReLU and a sigmoid), so a step of the "
+    "slider, a hundredth of its range, changes the picture only a little: strokes bend, fade and grow, and between "
+    "two clusters of the scatter plot the decoder draws shapes that mix the two digits. The grid of decoded codes "
+    "above spans the same range as the sliders and shows the same thing at a glance: every cell is a digit-like "
+    "image, also where no test code falls, which is why a plain autoencoder's decoder gives no warning off the "
+    "data.",
+    choices={
+        "a": "The picture jumps from one clean digit to the next at sharp borders, and between the borders it "
+             "does not change, like the regions of a classifier.",
+        "b": "The same digit stays on screen and only one property of it changes, such as its slant or its "
+             "thickness: each number of the code stands for one such property.",
+        "c": "The picture changes gradually, a small move of the slider a small change of the strokes, and on "
+             "the way it passes through in-between shapes that no one would write.",
+        "d": "Wherever the code leaves the clusters of the scatter plot, the picture dissolves into random noise, "
+             "since no training image has a code there.",
+    },
+    why_not={
+        "a": "the decoder is not a classifier and has no borders to jump at: it is a continuous function of the "
+             "code, so a slider step changes its output only a little, also on the way from one cluster to the "
+             "next",
+        "b": "the numbers of a plain autoencoder's code need not stand for anything a human would name (section "
+             "1). The scatter plot has digits of different classes along each axis, so moving one number "
+             "changes which digit is drawn, not only its style",
+        "d": "the decoder draws something for every code, and all it has learnt to draw are digit-like strokes: "
+             "codes where no image lies decode to blends of the nearby clusters, not to noise. The grid above "
+             "covers the same range as the sliders; look for a noisy cell in it",
+    },
+)
+
+q3 = Question(
+    "Question 3: Which curve is sure to fall",
+    "a",
+    "PCA's components are nested (one fit, and each size keeps its first d components), and projecting any image "
+    "onto a subspace that contains a smaller one leaves it at least as close, so PCA's error falls at every step, "
+    "for test images too: the PCA column of the table. An autoencoder with more numbers could do at least as well, "
+    "but each size is a run of its own from its own random start, for the same few epochs, and nothing makes "
+    "every run reach what its size allows. With one epoch on little data (the `test` profile) the autoencoder's "
+    "curve stays flat or even rises, which is why the cell checks its falling mean only outside that profile.",
+    choices={
+        "a": "PCA's only: its first d + 1 components contain its first d, so one more can only take error away, "
+             "from any image; each autoencoder is a training run of its own, which may not reach what its size "
+             "allows.",
+        "b": "Both: a code with more numbers holds more information about the image, so more numbers always "
+             "give a better reconstruction, whatever the method.",
+        "c": "The autoencoder's only: it is non-linear and keeps improving, while PCA's extra components fit the "
+             "noise of the training images, which can make its test error rise.",
+    },
+    why_not={
+        "b": "more numbers let a network do at least as well (it could ignore the extra ones), but only at its "
+             "best. Here each size is trained separately, from its own random start, for a fixed few epochs, "
+             "and nothing makes every run reach its best; a guarantee needs a method that finds its best "
+             "solution exactly",
+        "c": "PCA is fitted once and its components are nested: projecting onto a subspace that contains a "
+             "smaller one never leaves a larger error, for a training image or a test image alike, so more "
+             "components cannot raise its test error, however the test images differ from the training ones",
+    },
 )

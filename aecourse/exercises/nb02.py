@@ -1,11 +1,16 @@
 """Exercises of notebook 02, PCA, Logistic PCA and autoencoders."""
 import math
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from .. import losses
 from .core import Case, Exercise
 from .expect import Mistake, call, finite_and_close, gradients, keeps_dtype, ratio, seeded
+from .questions import Question
 
 
 def _data(n, d, seed):
@@ -15,7 +20,7 @@ def _data(n, d, seed):
     return torch.randn(n, d, generator=g) * scales + torch.rand(d, generator=g)
 
 
-# --- Exercise 1: PCA reconstruction with an SVD -----------------------------------------------
+# --- Exercise 1: PCA reconstruction with an SVD (the build exercise) ---------------------------
 
 def pca_reconstruct_reference(X_train, X_test, k):
     """Reconstruct X_test from its projection on the top-k principal components of X_train."""
@@ -81,6 +86,118 @@ def _pca_case(n, d, k):
                 compare=keeps_dtype(finite_and_close(rtol=1e-3, atol=1e-3)), mistakes=PCA_MISTAKES)
 
 
+# An SVD with full matrices of a tall (N, D) matrix builds U of N x N besides the (D, D) Vh PCA needs: for the
+# 60,000 MNIST training images a 60,000 x 60,000 U, 14 GB in float32. The tall case watches every SVD the answer
+# calls, and stops a full one of a non-square matrix before it runs (so a wrong answer costs no memory or time).
+
+@dataclass
+class FullSVD:
+    """What the tall case observes, instead of a result, from an answer that asked for a full SVD."""
+
+    function: str  # how the answer called it, e.g. "torch.svd with some=False"
+    shape: tuple  # the matrix it was given
+
+
+class _StopFullSVD(BaseException):
+    """Raised inside the answer at a full SVD, before it runs; a ``BaseException``, so that an ``except Exception``
+    in the answer does not swallow it (and the watch has recorded the call anyway)."""
+
+
+def _full_matrices(function, args, kwargs):
+    """How ``function(*args, **kwargs)`` asks for full matrices (a description), or None for an economical SVD."""
+    if function is torch.linalg.svd:
+        full = kwargs.get("full_matrices", args[1] if len(args) > 1 else True)
+        return "torch.linalg.svd with full_matrices=True (its default)" if full else None
+    if function is torch.svd or function is torch.Tensor.svd:
+        some = kwargs.get("some", args[1] if len(args) > 1 else True)
+        name = "torch.svd" if function is torch.svd else "Tensor.svd"
+        return None if some else f"{name} with some=False"
+    return None
+
+
+class _SVDWatch(TorchFunctionMode):
+    """Record, and stop before it runs, an SVD with full matrices of a non-square matrix."""
+
+    def __init__(self, found):
+        super().__init__()
+        self.found = found
+
+    def __torch_function__(self, function, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        full = _full_matrices(function, args, kwargs)
+        if full is not None and isinstance(args[0], torch.Tensor) and args[0].shape[-1] != args[0].shape[-2]:
+            self.found.append(FullSVD(full, tuple(args[0].shape)))
+            raise _StopFullSVD()
+        return function(*args, **kwargs)
+
+
+def _library_kernels():
+    """``(module, name, label, shape)`` of the loaded NumPy and SciPy functions that a full SVD goes through:
+    ``shape(args, kwargs)`` is the matrix's shape when the call asks for full matrices, else None."""
+    kernels = []
+    numpy_kernels = sys.modules.get("numpy.linalg._umath_linalg")  # svd_f (NumPy 2), svd_m_f/svd_n_f (NumPy 1.x)
+    for name in dir(numpy_kernels) if numpy_kernels is not None else ():
+        if name.startswith("svd") and name.endswith("_f"):
+            kernels.append((numpy_kernels, name, "np.linalg.svd with full_matrices=True (its default)",
+                            lambda args, kwargs: tuple(args[0].shape)))
+    scipy_svd = sys.modules.get("scipy.linalg._decomp_svd")  # scipy.linalg.svd sizes its work space here
+    if scipy_svd is not None and hasattr(scipy_svd, "_compute_lwork"):
+        kernels.append((scipy_svd, "_compute_lwork", "scipy.linalg.svd with full_matrices=True (its default)",
+                        lambda args, kwargs: (tuple(args[1:3]) if kwargs.get("full_matrices")
+                                              and kwargs.get("compute_uv", True) else None)))
+    return kernels
+
+
+@contextmanager
+def _watching_svd():
+    """Inside, a full SVD of a non-square matrix, by torch, NumPy or SciPy, is recorded in the yielded list and
+    stopped before it runs."""
+    found, patched = [], []
+
+    def stopping(original, label, shape_of):
+        def watched(*args, **kwargs):
+            shape = shape_of(args, kwargs)
+            if shape is not None and len(shape) >= 2 and shape[-1] != shape[-2]:
+                found.append(FullSVD(label, shape))
+                raise _StopFullSVD()
+            return original(*args, **kwargs)
+        return watched
+
+    try:
+        for module, name, label, shape_of in _library_kernels():
+            original = getattr(module, name)
+            setattr(module, name, stopping(original, label, shape_of))
+            patched.append((module, name, original))
+        with _SVDWatch(found):
+            yield found
+    finally:
+        for module, name, original in reversed(patched):
+            setattr(module, name, original)
+
+
+def _economically(function, *args):
+    """``observe`` of the tall case: the result, or the :class:`FullSVD` the function asked for."""
+    result = None
+    with _watching_svd() as found:
+        try:
+            result = call(function, *args)
+        except _StopFullSVD:
+            pass
+    return found[0] if found else result
+
+
+def _full_matrices_message(got, *_):
+    rows, columns = got.shape[-2:]
+    big = max(rows, columns)
+    return (f"your answer calls {got.function} on a {rows:,} x {columns:,} matrix: besides the Vh that PCA needs, "
+            f"a full SVD builds {'U' if rows > columns else 'V'} of {big:,} x {big:,} ({big * big:,} numbers; with "
+            "the 60,000 MNIST training images, 60,000 x 60,000, 14 GB in float32). Ask for the economical SVD: "
+            "torch.linalg.svd(..., full_matrices=False)")
+
+
+FULL_MATRICES = Mistake(_full_matrices_message, lambda got, *_: isinstance(got, FullSVD))
+
+
 pca_reconstruct = Exercise(
     "Exercise 1: PCA reconstruction with an SVD",
     pca_reconstruct_reference,
@@ -89,16 +206,20 @@ pca_reconstruct = Exercise(
         _pca_case(100, 30, 1),
         Case("k = D gives back the input", inputs=lambda: (_data(50, 6, seed=3), _data(50, 6, seed=3)[:10], 6),
              compare=keeps_dtype(finite_and_close(atol=1e-4))),
+        Case("a tall matrix, as MNIST's: 20,000 training points in 8 dimensions, k = 3",
+             inputs=lambda: (_data(20_000, 8, seed=8), _data(20, 8, seed=9), 3), observe=_economically,
+             compare=keeps_dtype(finite_and_close(rtol=1e-3, atol=1e-3)), mistakes=[FULL_MATRICES, *PCA_MISTAKES]),
     ],
     hints=[
         "Three steps: centre the training data, find the top-k directions with torch.linalg.svd, "
         "project the centred test data onto them and map back.",
         "torch.linalg.svd(Xc, full_matrices=False) returns U, S, Vh; the rows of Vh are the principal "
-        "directions, sorted by variance. Keep Vh[:k].",
+        "directions, sorted by variance. Keep Vh[:k]. (Without full_matrices=False, U is N x N.)",
         "With C = Vh[:k] (shape (k, D)): (X_test - mean) @ C.T @ C + mean.",
     ],
     same_as=["sklearn.decomposition.PCA.__init__", "sklearn.decomposition.TruncatedSVD.__init__",
              "sklearn.decomposition.IncrementalPCA.__init__", "torch.pca_lowrank"],
+    build=True,
 )
 
 
@@ -267,4 +388,100 @@ principal_angles = Exercise(
         "torch.rad2deg(torch.arccos(torch.linalg.svdvals(QA.T @ QB).clamp(-1, 1))), sorted ascending.",
     ],
     same_as=["scipy.linalg.subspace_angles"],
+)
+
+
+# --- Graded questions ---------------------------------------------------------------------------
+
+q1 = Question(
+    "Question 1: What Logistic PCA changes",
+    "b",
+    "Logistic PCA changes the likelihood, not the linearity. Its logits are linear in the code (mu + z V, or the "
+    "projection form's projected saturated logits), as PCA's reconstruction is; the sigmoid then maps each pixel's "
+    "logit into (0, 1), and the loss L of section 2 is the Bernoulli negative log-likelihood, which for a grey "
+    "target x is smallest at x_hat = x. A pixel that is nearly 0 or 1, as most of MNIST's are, needs only a logit "
+    "that is large enough, and overshooting it costs almost nothing; PCA's mean plus signed components must "
+    "cancel exactly to leave a black background, and where they do not you see the grey ghosts of section 1's "
+    "reconstructions.",
+    choices={
+        "a": "It replaces PCA's linear code with a non-linear one: a small network encodes each image, so the code can "
+             "bend around the curved set of digits the way an autoencoder's does.",
+        "b": "It keeps the code linear but fits the logits instead of the pixels, with a Bernoulli loss: each pixel "
+             "is a probability sigmoid(theta_d), so the reconstruction stays in (0, 1), and a pixel near 0 or 1 just "
+             "needs a large logit.",
+        "c": "It minimises the same squared error as PCA, but with an iterative optimiser (Adam) instead of the SVD, "
+             "and the iterations find a lower minimum than the closed form.",
+        "d": "It rounds every pixel to 0 or 1 before fitting: MNIST becomes a set of black-and-white images, which a "
+             "Bernoulli model rebuilds more easily than grey ones.",
+    },
+    why_not={
+        "a": "the logits mu + z V are linear in the code, and the projection form's code is a matrix product too, "
+             "z = (m(2x - 1) - mu) U: the only non-linearity is the sigmoid, applied to each pixel's logit on its "
+             "own. A code that bends around the digits is what the deep autoencoder of section 3 adds",
+        "c": "Logistic PCA does not minimise the squared error at all: its loss is the Bernoulli negative "
+             "log-likelihood L of section 2, your bernoulli_nll. And for the squared error with a linear code "
+             "the SVD's answer is already exact, so no optimiser could find a better one",
+        "d": "nothing is rounded: the Bernoulli loss accepts any target x in [0, 1], and for a grey pixel it is "
+             "smallest when the reconstruction equals that grey level (the entropy floor at the end of section 2)",
+    },
+)
+
+q2 = Question(
+    "Question 2: Subspace or axes",
+    "b",
+    "The reconstruction depends on the weights only through the product W2 W1, and (W2 M^-1)(M W1) = W2 W1 for "
+    "every invertible 10 x 10 matrix M: every basis of the best subspace gives the same error, and training ends "
+    "in whichever one its random start leads to. The best subspace itself is PCA's, and the error surface has no "
+    "other local minimum, only saddle points (Baldi & Hornik 1989). The cell prints both: principal angles near 0 "
+    "once the training has converged (the test profile's two short epochs may leave the last ones larger), and "
+    "angles of tens of degrees between decoder column i and component i. PCA's orthogonal axes sorted by variance "
+    "are an extra convention, not something the reconstruction asks for.",
+    choices={
+        "a": "Each decoder column is PCA's component i, up to its sign: the squared error has a single minimum, and "
+             "gradient descent finds PCA's solution.",
+        "b": "The same subspace (small principal angles) but other axes (large angles column by column): the encoder M "
+             "W1 and the decoder W2 M^-1 give the same reconstructions for every invertible 10 x 10 matrix M.",
+        "c": "A different subspace (large principal angles): the loss of a network is not convex, so gradient descent "
+             "stops in a local minimum, with a clearly larger error than PCA's.",
+        "d": "PCA's components, but in another order: the loss asks for orthogonal columns, but not for sorting them "
+             "by variance.",
+    },
+    why_not={
+        "a": "the squared error has one best subspace, not one best basis of it: a change of basis of the code, "
+             "undone by the decoder, leaves every reconstruction as it was, so nothing pulls column i onto "
+             "component i",
+        "c": "not convex does not mean a bad local minimum: for a linear autoencoder every minimum is the best one "
+             "(Baldi & Hornik 1989), the other critical points are saddles, and trained long enough its error ends "
+             "next to PCA's with the same 10 numbers",
+        "d": "a reordering is only one of the changes of basis the loss cannot see: it asks neither for "
+             "orthogonal columns nor for columns of length 1, so there is no reason for them to be PCA's "
+             "components in any order",
+    },
+)
+
+q3 = Question(
+    "Question 3: How PCA goes wrong",
+    "b",
+    "PCA's reconstruction is the mean digit, itself a grey blur of all the digits, plus a weighted sum of smooth "
+    "component images with positive and negative parts (section 1's figure of PC 1 to PC 10). With 8 weights that "
+    "sum can follow the rough shape of a digit but cannot make one thin stroke bright and everything around it "
+    "black, so where 8 numbers are not enough it leaves halos and faint strokes of the digits the components mix: "
+    "a blend of classes, never a clean digit of the wrong class. With 30 components the blur shrinks, but the kind "
+    "of mistake stays (\"PCA blurs\", section 1).",
+    choices={
+        "a": "A crisp, clean digit of a neighbouring class (a 4 drawn as a 9): with 8 numbers, PCA can only pick one "
+             "of a few digit shapes it keeps from the training set.",
+        "b": "A blurred blend: the rough shape with grey halos and faint strokes of other digits, since the "
+             "reconstruction is the mean digit plus a weighted sum of 8 smooth, signed images.",
+        "c": "The right digit, sharp, but with pieces missing: each component covers one region of the image, and the "
+             "regions that none of the 8 components covers stay black.",
+    },
+    why_not={
+        "a": "PCA stores no digits and chooses none: its reconstruction is the mean plus a weighted sum of "
+             "component images, so every output is a mixture. A clean digit of the wrong shape is the mistake of "
+             "a non-linear decoder, which can map a code to a crisp drawing",
+        "c": "the components are whole images, not regions (section 1's figure): each touches nearly every pixel "
+             "with positive and negative parts, and a pixel no component changes keeps the value of the mean "
+             "digit, which is grey wherever digits are drawn, not black",
+    },
 )

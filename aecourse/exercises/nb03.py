@@ -17,6 +17,7 @@ from .expect import (
     seeded,
     whole_number,
 )
+from .questions import Question
 
 # --- Exercise 1: parameters of a convolution --------------------------------------------------
 
@@ -644,4 +645,96 @@ receptive_field = Exercise(
         "size, step = 1, 1; for kernel, stride in layers: size += (kernel - 1) * step; step *= stride",
     ],
     formula=True,
+)
+
+
+# --- Graded questions ---------------------------------------------------------------------------
+
+q1 = Question(
+    "Question 1: Overlapping stamps",
+    "b",
+    "In one direction, a stamp k pixels wide placed every s pixels covers each interior pixel k / s times when "
+    "the stride divides the kernel, and alternately more and fewer times when it does not. Kernel 3, stride 2: "
+    "the columns are covered 1, 1, 2, 1, 1 times, and in two dimensions the counts multiply, hence the printed "
+    "grid of 1s, 2s and a 4 where the doubled row and column cross; kernel 4 covers every interior column and "
+    "every interior row twice, 4 stamps everywhere inside, with only the border lower. This uneven count is the "
+    "checkerboard of the next figure.",
+    choices={
+        "a": "Even for both: with stride 2 the stamps are spread evenly over the output, whatever the kernel size.",
+        "b": "Uneven for kernel 3 (1s and 2s, and a 4 where an overlapping row and column cross), even for "
+             "kernel 4 (4 everywhere inside).",
+        "c": "Even for kernel 3, uneven for kernel 4: the larger kernel overlaps more, so it piles more stamps "
+             "onto some pixels than onto others.",
+        "d": "Uneven for both: wherever stamps overlap, the overlap shows as a grid of pixels with more stamps.",
+    },
+    why_not={
+        "a": "the stride only sets where the stamps start. A stamp 3 pixels wide placed every 2 pixels covers "
+             "some columns twice and their neighbours once; the coverage is the same everywhere only when the "
+             "kernel size is a multiple of the stride",
+        "c": "how much the stamps overlap does not matter, only whether the overlap is the same everywhere. A "
+             "4-wide stamp every 2 pixels covers every interior column exactly twice (4 / 2); a 3-wide one "
+             "covers alternate columns twice and once",
+        "d": "overlap alone does not make a grid. When every interior pixel is covered the same number of times "
+             "a flat input stays flat inside, and only the border, which fewer stamps reach, differs; count, "
+             "for each kernel, how many stamps cover one interior column",
+    },
+)
+
+q2 = Question(
+    "Question 2: Where the parameters are",
+    "c",
+    "The cell prints 222,384 parameters for the MLP, 109,985 for the vector-code convolutional autoencoder and "
+    "9,861 for the spatial one: fixed by the architectures, the same in every run. A convolution's parameters "
+    "depend on its channels and kernel only (c_in c_out k^2 + c_out, Exercise 1), so sixteen 3 x 3 filters cost "
+    "160 however large the maps; the vector design's parameters sit almost all in its two 7 x 7 layers on 7 x 7 "
+    "maps, a fully connected layer in disguise, which the spatial design replaces with 1 x 1 convolutions.",
+    choices={
+        "a": "The vector-code convolutional autoencoder has the most: its layers produce 16 maps of 14 x 14 and "
+             "32 of 7 x 7, many more numbers than the MLP's 128 hidden units.",
+        "b": "The spatial convolutional autoencoder has the most: its code is six times larger (196 numbers "
+             "against 32), and a larger code needs larger layers.",
+        "c": "The MLP has the most, the vector-code convolutional autoencoder about half as many, and the "
+             "spatial one by far the fewest (under a tenth of the vector one's).",
+        "d": "All three have about as many: each maps 784 pixels to a code and back to 784 pixels, and the "
+             "image size fixes the parameter count.",
+    },
+    why_not={
+        "a": "feature maps cost computation, not parameters: one filter is reused at every position of its map "
+             "(weight sharing), so sixteen 3 x 3 filters cost 160 parameters whether their maps are 14 x 14 or "
+             "1,000 x 1,000",
+        "b": "the size of a code is how many numbers a layer outputs; a convolution's parameters depend on its "
+             "channels and kernel size, not on how many positions it covers, and the spatial design reaches its "
+             "196 numbers with small kernels (1 x 1 to go to 4 maps)",
+        "d": "only a fully connected layer's parameter count grows with the image size (one weight per pixel and "
+             "output); a convolution's does not, which is the point of section 1",
+    },
+)
+
+q3 = Question(
+    "Question 3: From the first layer to the second",
+    "d",
+    "The caption reads 16 feature maps of 14 x 14 for conv 1 and 32 of 7 x 7 for conv 2: the second strided "
+    "convolution halves height and width again, so one pixel of a conv 2 map stands for a 4 x 4 block of the "
+    "28 x 28 image. Each such pixel combines a 3 x 3 window of all 16 first-layer maps, whose pixels are 2 input "
+    "pixels apart, so it responds to a 7 x 7 window of the input (the receptive field, Exercise 6 below): the maps "
+    "say roughly where a part or a combination of strokes is, not where every thin stroke runs.",
+    choices={
+        "a": "32 maps of 14 x 14: padding 1 keeps the size, so the second layer draws the same strokes at the "
+             "same resolution, with twice as many filters.",
+        "b": "32 maps of 7 x 7 that are the first layer's maps with every other pixel dropped: each of their pixels "
+             "still sees a 3 x 3 window of the input.",
+        "c": "32 maps of 7 x 7 that show the digit in finer detail than conv 1's: each layer adds detail to "
+             "what the layer before it found.",
+        "d": "32 maps of 7 x 7: each pixel stands for a 4 x 4 block of the image and sees a 7 x 7 window of it, "
+             "so the thin strokes of conv 1's maps become coarse blobs.",
+    },
+    why_not={
+        "a": "padding 1 keeps the size of a 3 x 3 convolution only at stride 1; read the caption again after "
+             "switching the layer: with stride 2 every layer halves the maps",
+        "b": "a strided convolution does not just drop pixels: each output pixel is a new weighted sum over a "
+             "3 x 3 window of all 16 first-layer maps, whose pixels are themselves 2 input pixels apart, so it "
+             "sees more of the input than 3 x 3 and mixes many edge detectors",
+        "c": "a 7 x 7 map has a quarter of the pixels of a 14 x 14 one: no layer can draw the digit in finer "
+             "detail than its map has pixels, and a deeper layer trades position detail for a wider view",
+    },
 )

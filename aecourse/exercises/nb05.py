@@ -18,6 +18,7 @@ from .expect import (
     same_shape,
     seeded,
 )
+from .questions import Question
 
 
 def _sigmoid_codes(n, units, seed):
@@ -524,4 +525,96 @@ aux_k_loss = Exercise(
     ],
     same_as=["aecourse.sparsity.top_k"],  # the selection among the dead latents is the exercise
     build=True,
+)
+
+
+# --- Graded questions ---------------------------------------------------------------------------
+
+q1 = Question(
+    "Question 1: Where each penalty stops pulling",
+    "b",
+    "For a ReLU code, unit j's L1 term is lambda ||W_j|| times its mean activation: a straight line with the same "
+    "slope at every mean, so on every image each positive activation keeps paying until the ReLU makes it exactly "
+    "0. KL(rho || rho_hat_j) is a curve with its minimum, 0, at rho_hat_j = rho: its slope there is 0, and a unit "
+    "quieter than rho is pushed back up. Section 3's table shows the consequences: the L1 code has exact zeros (its "
+    "L0 counts values above 0) and, in the run its text describes, 5.3 % dead units against none for KL, whose "
+    "sigmoid units all stay alive and, never exactly 0, weakly on (its L0 has to count values above 0.1).",
+    choices={
+        "a": "Both do: each penalty sees only the unit's average activity, and each pulls that average towards 0.",
+        "b": "Only L1 does: each positive activation keeps paying in proportion to its value until it is exactly 0, "
+             "while the KL term has its minimum at rho_hat_j = rho.",
+        "c": "Only KL does: it grows steeply as rho_hat_j moves away from rho, so its pull is far stronger than "
+             "L1's constant one.",
+        "d": "Neither does: 0.05 is the sparsity both penalties aim at, so the unit has reached its target.",
+    },
+    why_not={
+        "a": "seeing only the average is not the same as pulling it to 0. Write each penalty as a function of "
+             "rho_hat_j alone and ask where its slope is 0: a penalty with its minimum at some rho stops pulling "
+             "there, and pushes back on the other side",
+        "c": "steep far from rho says nothing about the pull at rho itself. KL(rho || rho_hat_j) is 0 at "
+             "rho_hat_j = rho and larger on both sides, so that is its minimum, where its slope is 0: it pulls a "
+             "unit towards rho from either side, never past it",
+        "d": "only the KL term has a target. The L1 term has none: it is lowest when the unit never fires, and "
+             "its slope does not change with the mean, so reaching 0.05 changes nothing for it",
+    },
+)
+
+q2 = Question(
+    "Question 2: Busy and idle top-k units",
+    "b",
+    "Top-k keeps the k largest values of each row of the code, one image, and nothing limits a column, one unit: a "
+    "unit that draws a stroke many digits share wins on many images, others win rarely and some never (the "
+    "explorer puts dead units last). Only the average of the shares over the 1,000 units is fixed, at L0 / 1,000, "
+    "at most 25 / 1,000 = 2.5 %, so a few busy units are balanced by many idle ones. That is the opposite of the "
+    "KL penalty, which sets each unit's average activity, and the reason top-k needs its remedies against dead "
+    "units.",
+    choices={
+        "a": "Every unit is active on about 2.5 % of the images: with 25 of the 1,000 units on each image, top-k "
+             "shares the work out evenly.",
+        "b": "The first ranks are active on many times 2.5 % of the images, and further down the shares fall well "
+             "below it, to 0 or nearly at the last ranks: top-k fixes how many units each image uses, not how often "
+             "each unit fires.",
+        "c": "No unit is active on more than 2.5 % of the images: 25 of 1,000 is the most any unit may fire under "
+             "top-k.",
+        "d": "The shares fall from rank to rank and add up to 100 %: top-k shares each image out among the units.",
+    },
+    why_not={
+        "a": "top-k limits each row of the code, one image's 1,000 values, to 25; nothing in it limits a column, "
+             "one unit's values over the images. Read the caption at rank 0 and at rank 500 and compare",
+        "c": "2.5 % is 25 / 1,000, what the units' shares average to, not a cap on each unit: top-k limits how many "
+             "units one image may use, and one unit may win on most images. Read the caption at rank 0",
+        "d": "each image counts once for every one of its 25 active units, so the shares add up to 25 (2,500 %), "
+             "the mean number of active units per image, not to 1. Add up the shares of the first few ranks",
+    },
+)
+
+q3 = Question(
+    "Question 3: What the main loss sends the dead latents",
+    "a",
+    "A dead latent is 0 in every code of these images: the top-k drops it, or keeps it with a value that the ReLU "
+    "sets to 0. Either way a small change to its pre-activation leaves the code, and so ||e||^2, "
+    "exactly as it was, so its gradient is exactly 0; the cell prints 0 for the main loss and a gradient from the "
+    "auxiliary loss, which chooses among the dead latents on purpose. Gradient descent on the main loss alone "
+    "therefore never brings a dead latent back: that is what the revival and AuxK are for.",
+    choices={
+        "a": "Exactly 0: a dead latent is 0 in every code, dropped by the top-k or set to 0 by the ReLU, and "
+             "neither passes any gradient to a value it sets to 0.",
+        "b": "Exactly 0: the dead latents' decoder columns have shrunk to 0 during training, so nothing they do "
+             "reaches the reconstruction.",
+        "c": "Small but not 0: a dead latent's pre-activation still takes part in deciding which 8 latents are "
+             "kept, so the loss depends on it a little.",
+        "d": "As large as what the live latents get, or larger: the reconstruction misses what the dictionary "
+             "lacks, and the dead latents are free to supply it.",
+    },
+    why_not={
+        "b": "the number is right but not the reason: this dictionary decodes with unit-length columns "
+             "(F.normalize in decode, and in the layer the cell builds), so a dead latent's column is as long as "
+             "any other. What stops the gradient happens before the decoder",
+        "c": "which 8 latents are kept changes only when the ranking of the pre-activations changes, and then by a "
+             "jump; a small change to a latent that is not kept leaves the code exactly as it was. Choosing "
+             "passes no gradient, whatever it chooses",
+        "d": "a gradient does not know which latents could help: it says how the loss changes when a "
+             "pre-activation changes a little, and the main loss changes only through the values in the code. "
+             "Telling the dead latents what they could add is the auxiliary loss's job",
+    },
 )

@@ -19,6 +19,7 @@ from .expect import (
     ratio,
     seeded,
 )
+from .questions import Question
 
 # --- Exercise 1: the reparameterisation trick -------------------------------------------------
 
@@ -569,4 +570,85 @@ log_mean_exp = Exercise(
     # in every spelling (values.logsumexp, torch.special.logsumexp), and the ops that compute it inside
     same_as=["torch.logsumexp", "torch.logcumsumexp", "torch.log_softmax", "scipy.special.logsumexp",
              "aecourse.likelihood.log_mean_exp"],
+)
+
+
+# --- Graded questions ---------------------------------------------------------------------------
+
+q1 = Question(
+    "Question 1: What the reparameterisation changes",
+    "b",
+    "A sample drawn with .sample() is a number cut off from mu and sigma: the first cell of this section printed "
+    "False for it, so the reconstruction term could send no gradient to the encoder. Written as z = mu + sigma * eps, "
+    "with the noise eps drawn independently of the parameters, z has the same distribution but dz/dmu = 1 and "
+    "dz/dsigma = eps, and autograd's gradients of E[z^2] in the check above matched the exact values (2 mu for mu, "
+    "sigma^2 for logvar).",
+    choices={
+        "a": "The distribution of z: .sample() does not draw exactly from N(mu, sigma^2), mu + sigma * eps does",
+        "b": "The gradient's path: z becomes an ordinary differentiable function of mu and sigma, so the gradient of "
+             "the reconstruction term reaches the encoder",
+        "c": "The randomness: with the noise set apart, z is deterministic and the loss no longer changes from one "
+             "step to the next",
+        "d": "The KL term: its closed form can only be computed from a reparameterised sample",
+    },
+    why_not={
+        "a": "both give samples of the same Gaussian: if eps ~ N(0, 1), mu + sigma * eps ~ N(mu, sigma^2). What "
+             "differs is what autograd sees; look at what the first cell of the section printed for each",
+        "c": "eps is drawn afresh on every call (Exercise 1 asks for new noise each time), so z and the loss stay "
+             "random, one sampled code per image; only the place where the randomness enters has moved, outside the "
+             "parameters",
+        "d": "the closed form of the next cells uses mu and logvar only, no sample at all; the sample is needed by "
+             "the other term, the reconstruction E_q[log p(x | z)]",
+    },
+)
+
+q2 = Question(
+    "Question 2: How the bound moves with K",
+    "c",
+    "Every weight w_k = p(x, z_k) / q(z_k | x) has expectation p(x), so their mean over K samples estimates p(x) "
+    "with less spread as K grows, and the log of a less spread estimate loses less to Jensen's inequality: L_1 is "
+    "the ELBO, and L_K rises with K towards log p(x) without ever passing it (Burda et al. 2015). The printed bounds "
+    "rise with K from about the ELBO at K = 1, and how far they rise above it is a lower estimate of the ELBO's gap, "
+    "the KL divergence between the encoder's Gaussian and the true posterior.",
+    choices={
+        "a": "It stays at the ELBO, only less noisy",
+        "b": "It falls: more samples include more codes that explain the image badly",
+        "c": "It rises towards log p(x), never passing it",
+        "d": "It rises without limit, passing log p(x) once K is large enough",
+    },
+    why_not={
+        "a": "that is what happens to the mean of the log-weights: the ELBO estimated from 1,000 samples is still "
+             "the ELBO. L_K is the log of the mean of the weights, and the log of a mean is at least the mean of "
+             "the logs (Jensen's inequality), by an amount that depends on K",
+        "b": "the weights are averaged before the log is taken: a code that explains the image badly has a weight "
+             "near 0 and barely moves the mean, while one code that explains it well lifts it, and more samples "
+             "give more chances of such a code",
+        "d": "the mean of the K weights is an unbiased estimate of p(x) for every K, so by Jensen's inequality its "
+             "expected log, L_K, is at most log p(x), whatever K: it stays a lower bound",
+    },
+)
+
+q3 = Question(
+    "Question 3: The scale of the VAE's codes",
+    "a",
+    "Per code number the KL term is (mu^2 + sigma^2 - 1 - log sigma^2) / 2: the mu^2 charges every image whose code "
+    "mean strays from 0, so the codes stay on the prior's scale (after the laptop run's 10 epochs the ends read "
+    "roughly -2 and +2), while the reconstruction term spreads them out enough to tell the images apart. A plain "
+    "autoencoder has no such cost, and its codes' scale is arbitrary (its 2-D codes in the scatter above). That is "
+    "why codes drawn from N(0, I) land among the VAE's training codes and decode to digit-like images.",
+    choices={
+        "a": "All lie within about 3 of zero, where the prior N(0, 1) puts nearly all its mass",
+        "b": "Some span ten units or more, as a plain autoencoder's codes do: a code's scale is whatever training "
+             "made it",
+        "c": "Every slider is stuck at 0, both ends reading 0.00: the KL term gives every image the prior's mean "
+             "as its code",
+    },
+    why_not={
+        "b": "that is the plain autoencoder, whose loss never looks at its codes (see its 2-D codes in the scatter "
+             "above). Read the ends again: the VAE's loss has a KL term with mu^2 / 2 for every code number of "
+             "every image",
+        "c": "that is posterior collapse, the mean-over-pixels model of section 3 (KL practically 0, no active "
+             "unit). With the correct loss the reconstruction term pays for codes that tell the images apart, and "
+             "the sliders' ends differ from 0",
+    },
 )

@@ -19,6 +19,7 @@ from .expect import (
     ratio,
     seeded,
 )
+from .questions import Question
 
 
 def _logits(seed, n=16, n_fake=None):
@@ -583,4 +584,98 @@ sample_mixture = Exercise(
         "Add std * torch.randn(len(labels), 2) to the centres.",
     ],
     same_as=["aecourse.priors.gaussian_mixture", "aecourse.priors.mixture_centres"],
+)
+
+
+# --- Graded questions ---------------------------------------------------------------------------
+
+q1 = Question(
+    "Question 1: What phase 3 changes",
+    "b",
+    "backward() follows the computation, not the optimisers: phase 3's loss is computed from the discriminator's "
+    "logits of the encoder's codes, so the encoder's and the discriminator's parameters both receive a gradient, "
+    "and the decoder, which phase 3 never runs, receives none. An optimiser's step() moves only the parameters it "
+    "was given, and encoder_step holds the encoder's alone (Exercise 3: each phase's optimiser decides what the "
+    "phase may change; train_aae builds it from model.encoder.parameters()). The discriminator's stray gradients "
+    "do no harm: phase 2 of the next batch calls critic_step.zero_grad() before its own backward().",
+    choices={
+        "a": "Gradient: the encoder's parameters only, since encoder_step holds only those. Changed: the encoder's.",
+        "b": "Gradient: the encoder's and the discriminator's parameters. Changed: the encoder's only.",
+        "c": "Gradient: the encoder's and the discriminator's parameters. Changed: both, since a parameter that has "
+             "a gradient moves.",
+        "d": "Gradient: the encoder's, the decoder's and the discriminator's parameters. Changed: the encoder's and "
+             "the decoder's, continuing phase 1's training.",
+    },
+    why_not={
+        "a": "backward() knows nothing of optimisers: autograd sends a gradient to every parameter that the loss was "
+             "computed through and that requires one, and this loss is computed through the discriminator's "
+             "layers. The optimiser decides only what moves at step()",
+        "c": "an optimiser's step() updates the parameters it was built with and no others; a gradient sitting in "
+             "another network's parameters does nothing until that network's own optimiser steps, and its "
+             "zero_grad() clears it first",
+        "d": "the decoder is not on the path of this loss: in phase 3 the codes go from the encoder straight into "
+             "the discriminator, and the decoder never runs, so it cannot receive a gradient from it; the "
+             "reconstruction is phase 1's business",
+    },
+)
+
+q2 = Question(
+    "Question 2: Where the codes start",
+    "b",
+    "Before training the encoder is a random network, and PyTorch's default initialisation (weights no larger "
+    "than one over the square root of a layer's number of inputs) makes its outputs shrink layer by layer: the "
+    "codes of all the test digits sit in a clump a few hundredths wide near the origin, colours on top of each "
+    "other, while the prior's components lie at radius 4. Phase 3 then pushes the codes towards wherever the "
+    "discriminator finds prior samples, so epoch by epoch the cloud moves outwards to the ring's scale: the prior, "
+    "not the architecture, decides where the codes go. How far they get depends on the run's length; the answer "
+    "under Explore describes the laptop run.",
+    choices={
+        "a": "The codes start spread over the ring already, as a random encoder's outputs look like prior samples; "
+             "the epochs only change which digit sits where.",
+        "b": "The codes start in a small clump near the centre, much smaller than the ring; over the epochs they "
+             "move outwards, to where the prior's samples are.",
+        "c": "The codes start far outside the ring, and the epochs pull them inwards onto it.",
+        "d": "The codes start in ten separate groups, one per digit, and over the epochs each group moves onto a "
+             "component of the ring.",
+    },
+    why_not={
+        "a": "a freshly initialised encoder knows nothing about the prior: its codes are wherever its random "
+             "weights put them, and only the discriminator's game, epoch after epoch, tells it where the prior's "
+             "samples lie. Look again at epoch 0, at where the grey points lie and where the coloured ones",
+        "c": "a random network's outputs are not large: the default initialisation keeps each layer's weights "
+             "below one over the square root of its number of inputs, so the numbers shrink from layer to layer "
+             "rather than grow. Codes far from the origin are where an unconstrained autoencoder can drift with "
+             "training, not where a network starts",
+        "d": "before training the encoder has learnt nothing, and no phase of this game assigns a digit to a "
+             "component: the discriminator sees codes, never labels (section 5 gives it them). Compare the colours "
+             "at epoch 0 and at the last epoch",
+    },
+)
+
+q3 = Question(
+    "Question 3: The discriminator at equilibrium",
+    "c",
+    "When the codes are distributed like the prior, the best discriminator D*(z) = p(z) / (p(z) + q(z)) of "
+    "section 1 is 1/2 everywhere: it can do no better than a guess, a logit of 0. That costs log 2 on each prior "
+    "sample and log 2 on each code, so Exercise 1's loss, the mean over the prior samples plus the mean over the "
+    "codes, is 2 log 2, about 1.39: the value section 2's fresh step printed for logits near 0, and the dotted "
+    "line of the figure (the laptop run's curves settle near it after about 200 steps). For any encoder the best "
+    "discriminator's loss is 2 log 2 minus twice the Jensen-Shannon divergence of q and p, so the closer the match, "
+    "the higher it climbs, up to this value and no further.",
+    choices={
+        "a": "0: the discriminator has finished learning, so its loss falls to zero.",
+        "b": "log 2, about 0.69.",
+        "c": "2 log 2, about 1.39.",
+        "d": "No limit: the better the encoder fools the discriminator, the higher the discriminator's loss climbs.",
+    },
+    why_not={
+        "a": "a loss of 0 means the discriminator tells every code from every prior sample with certainty, which "
+             "is possible only when the two distributions do not overlap: the encoder losing the game, not winning "
+             "it (section 7's picture of an unhealthy run: a discriminator loss that stays near 0)",
+        "b": "that is what one of the two terms costs at chance (and the encoder's loss there, a single term): "
+             "Exercise 1's loss adds a mean over the prior samples and a mean over the codes",
+        "d": "the discriminator is never forced to be wrong: answering a probability of 1/2 (a logit of 0) for "
+             "every input costs the same whatever the encoder does, so its best loss is bounded; a discriminator "
+             "loss that climbs far beyond that value means a discriminator that trains badly",
+    },
 )
