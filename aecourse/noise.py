@@ -67,7 +67,8 @@ def gaussian(x, sigma, clip=True, generator=None):
 
 
 def salt_and_pepper(x, p, salt_ratio=0.5, generator=None):
-    """Set a fraction ``p`` of the pixels to 0 or 1: to 1 (salt) with probability ``salt_ratio``, else 0 (pepper)."""
+    """Set each pixel, with probability ``p`` (on average a fraction ``p`` of them), to 0 or 1: to 1 (salt) with
+    probability ``salt_ratio``, else 0 (pepper)."""
     _check_images(x)
     _check_fraction(p, "p")
     _check_fraction(salt_ratio, "salt_ratio")
@@ -112,7 +113,8 @@ def poisson(x, peak, clip=True, generator=None):
 
 
 def masking(x, p, generator=None):
-    """Masking noise: set a fraction ``p`` of the pixels to 0, like dropout on the input (without rescaling)."""
+    """Masking noise: set each pixel to 0 with probability ``p`` (on average a fraction ``p`` of them), like dropout
+    on the input (without rescaling)."""
     _check_images(x)
     _check_fraction(p, "p")
     keep = _random(torch.rand, x, generator) >= p

@@ -1,9 +1,14 @@
 """Exercises of notebook 04, denoising autoencoders."""
+import math
+from contextlib import contextmanager
+
 import torch
+import torch.nn.functional as F
 
 from .. import metrics, noise
 from .core import Case, Exercise
-from .expect import Mistake, call, close, expect_float_tensor, on_another_device, seeded
+from .expect import Mistake, a_run_seed, call, close, expect_float_tensor, on_another_device, seeded
+from .questions import Question
 
 
 def _grey(n=2000, seed=0):
@@ -305,3 +310,287 @@ psnr = Exercise(
     ],
     same_as=["skimage.metrics.peak_signal_noise_ratio"],
 )
+
+
+# --- Exercise 4: a blind-spot training step (the build exercise) ------------------------------
+
+def blind_spot_step_reference(model, optimizer, noisy, mask):
+    """One training step of a denoiser from noisy images alone (Noise2Self, Batson & Royer 2019): the pixels where
+    ``mask`` is True are hidden from the model, each replaced by the weighted mean of its 8 neighbours, and the loss is
+    the squared error against the noisy image at those pixels only, averaged over them. Returns it, a float.
+
+    ``noisy`` is a batch (N, 1, H, W); ``mask`` a bool tensor of its shape, True at the pixels hidden this step.
+    """
+    model.train()  # batch norm and dropout behave as in training
+    optimizer.zero_grad()  # else this step's gradients add to the last step's
+    kernel = noisy.new_tensor([[0.5, 1.0, 0.5], [1.0, 0.0, 1.0], [0.5, 1.0, 0.5]])  # centre 0: never the pixel itself
+    kernel = (kernel / kernel.sum()).view(1, 1, 3, 3)  # weights summing to 1 (the sum is 6); (out, in, 3, 3)
+    neighbours = F.conv2d(noisy, kernel, padding=1)  # each pixel's weighted mean of its 8 neighbours (0 beyond)
+    inputs = torch.where(mask, neighbours, noisy)  # the hidden pixels replaced, the others as they are
+    output = model(inputs)
+    loss = (output - noisy)[mask].pow(2).mean()  # against the noisy image, at the hidden pixels only
+    loss.backward()
+    optimizer.step()
+    return loss.item()  # a float: the step's graph is freed
+
+
+KERNEL = ((0.5, 1.0, 0.5), (1.0, 0.0, 1.0), (0.5, 1.0, 0.5))  # Noise2Self's interpolation, before dividing by 6
+
+
+def _tiny_denoiser():
+    """The notebook's convolutional denoiser in miniature: a 3 x 3 convolution to 4 channels, batch norm, tanh, and a
+    3 x 3 convolution back to 1 channel (each output pixel sees 5 x 5 input pixels). The first convolution has no
+    bias, as in the notebook: batch norm would cancel it, and Adam would blow its rounding noise up to full steps."""
+    nn = torch.nn
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.Tanh(),
+                         nn.Conv2d(4, 1, 3, padding=1))
+
+
+def _mask(g, size, hidden):
+    """A bool mask of ``size``: each pixel hidden with probability ``hidden`` (and at least one pixel hidden), or,
+    for ``hidden="one"``, a single hidden pixel anywhere in the batch."""
+    mask = torch.rand(size, generator=g) < hidden if hidden != "one" else torch.zeros(size, dtype=torch.bool)
+    mask.view(-1)[torch.randint(0, mask.numel(), (1,), generator=g)] = True
+    return mask
+
+
+def _blind_spot_training(optimizer, size, hidden, steps=3):
+    """``observe`` for a blind-spot step: a fresh tiny denoiser (in evaluation mode, as fit and predict leave a model),
+    ``steps`` steps on batches of ``size`` noisy images, each with its own mask; what the function returned at each
+    step, and the parameters it left. Every call goes through ``call``: an answer that changes ``noisy`` or ``mask``
+    in place fails."""
+    def observe(function, seed):
+        torch.manual_seed(seed)  # the same start for the reference and the answer (the check's own stream)
+        model = _tiny_denoiser().eval()
+        g = torch.Generator().manual_seed(seed)
+        batches = [(torch.rand(size, generator=g), _mask(g, size, hidden)) for _ in range(steps)]
+        chosen = optimizer(model.parameters())
+        with _one_thread():
+            returned = [call(function, model, chosen, noisy, mask) for noisy, mask in batches]
+        return returned, torch.cat([p.detach().flatten() for p in model.parameters()])
+    return observe
+
+
+@contextmanager
+def _one_thread():
+    """Run a block on one CPU thread: a tiny model gains nothing from more, and on a busy machine the threads wait
+    for each other (the steps of a check and its mistakes ran 20 to 40 times slower with 2 threads on 2 busy cores)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _same_steps_as_the_reference(got, expected, what):
+    returned, parameters = got
+    for value in returned:
+        if isinstance(value, torch.Tensor):
+            raise AssertionError("you returned a tensor; return the step's loss as a Python float, loss.item() (a "
+                                 "tensor keeps the step's graph alive, and memory fills up)")
+        if not isinstance(value, float):
+            raise AssertionError(f"you returned {type(value).__name__}; return the step's loss, a float")
+    if not torch.isfinite(parameters).all():
+        raise AssertionError("after your steps some parameters are NaN or infinite: a mean over no pixels (0 / 0)? An "
+                             "image of the batch may have no hidden pixel at all: average over all the hidden pixels "
+                             "of the batch together")
+    if not torch.allclose(parameters, expected[1], rtol=1e-4, atol=1e-5):
+        raise AssertionError("after 3 steps the parameters differ from the reference's steps, from the same start on "
+                             "the same noisy images and masks")
+    for step, (value, reference) in enumerate(zip(returned, expected[0]), start=1):
+        if not math.isclose(value, reference, rel_tol=1e-4, abs_tol=1e-6):
+            raise AssertionError(f"the parameters are right, but at step {step} you returned {value:.6g}, not the "
+                                 "step's loss: the mean squared error between the output and the noisy image over the "
+                                 "hidden pixels, before the step")
+
+
+def _blind_spot_variant(zero_grad=True, train=True, flip=False, kernel=KERNEL, divide=6.0, padding="zeros",
+                        fill="neighbours", target="noisy", where="hidden", reduce="mean"):
+    """A blind-spot step written with one of the usual mistakes (the mistakes below compare with it)."""
+    def step(model, optimizer, noisy, mask):
+        if flip:
+            mask = ~mask
+        if train:
+            model.train()
+        if zero_grad:
+            optimizer.zero_grad()
+        weights = (noisy.new_tensor(kernel) / divide).view(1, 1, 3, 3)
+        if padding == "zeros":
+            neighbours = F.conv2d(noisy, weights, padding=1)
+        elif padding == "renormalised":  # divided by the weights that fall inside the image
+            neighbours = F.conv2d(noisy, weights, padding=1) / F.conv2d(torch.ones_like(noisy), weights, padding=1)
+        else:
+            neighbours = F.conv2d(F.pad(noisy, (1, 1, 1, 1), mode=padding), weights)
+        inputs = {"neighbours": torch.where(mask, neighbours, noisy), "none": noisy,
+                  "zero": torch.where(mask, torch.zeros_like(noisy), noisy)}[fill]
+        error = (model(inputs) - (noisy if target == "noisy" else inputs)).pow(2)
+        chosen = {"hidden": mask, "shown": ~mask, "all": torch.ones_like(mask)}[where]
+        if reduce == "mean":
+            loss = error[chosen].mean()
+        elif reduce == "all pixels":
+            loss = error[chosen].sum() / error.numel()
+        elif reduce == "sum":
+            loss = error[chosen].sum()
+        else:  # each image's mean, then the mean over the images
+            loss = ((error * chosen).flatten(1).sum(1) / chosen.flatten(1).sum(1)).mean()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return step
+
+
+def _same_run(got, wrong):
+    return (torch.allclose(got[1], wrong[1], rtol=1e-4, atol=1e-5)
+            and all(isinstance(value, float) and math.isclose(value, other, rel_tol=1e-4, abs_tol=1e-6)
+                    for value, other in zip(got[0], wrong[0])))
+
+
+def _blind_spot_mistakes(observe):
+    def like(*variants):
+        return lambda got, expected, seed: any(_same_run(got, observe(variant, seed)) for variant in variants)
+
+    uniform, cross = ((1.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 1.0)), ((0, 1.0, 0), (1.0, 0, 1.0), (0, 1.0, 0))
+    centred = ((0.5, 1.0, 0.5), (1.0, 1.0, 1.0), (0.5, 1.0, 0.5))
+    return [
+        Mistake("the parameters did not change: every step needs loss.backward() and then optimizer.step(), in that "
+                "order (a step before backward() finds the gradients zero_grad() just cleared), and no "
+                "torch.no_grad() around them",
+                lambda got, expected, seed: torch.allclose(got[1], observe(lambda *args: 0.0, seed)[1])),
+        Mistake("your loss covers every pixel: at the pixels you did not hide the network sees the very value it "
+                "must output, so copying its input, noise included (the identity), is the best it can learn. "
+                "Compute the loss at the hidden pixels only, where mask is True",
+                like(_blind_spot_variant(where="all"))),
+        Mistake("the model still sees the pixels it must predict: replace each hidden pixel by the weighted mean of "
+                "its 8 neighbours before running the model, else copying its input (the identity, noise included) "
+                "is the best it can learn", like(_blind_spot_variant(fill="none"))),
+        Mistake("your loss is computed at the pixels you did not hide, where the network sees the value it must "
+                "output (the identity wins): compute it at the hidden pixels, where mask is True",
+                like(_blind_spot_variant(where="shown"))),
+        Mistake("you hid the pixels where mask is False: mask is True at the pixels to hide this step; replace those "
+                "and compute the loss there", like(_blind_spot_variant(flip=True))),
+        Mistake("you set the hidden pixels to 0: that hides them too, but the exercise asks for Noise2Self's "
+                "interpolation, the weighted mean of the 8 neighbours (F.conv2d with the kernel / 6), so that the "
+                "network's input looks like an ordinary image, as it will when it denoises",
+                like(_blind_spot_variant(fill="zero"))),
+        Mistake("your kernel's centre weight is not 0: each hidden pixel's replacement contains its own noisy value, "
+                "so the network can still read the pixel it must predict (the identity creeps back in). The centre "
+                "of the kernel is 0", like(*(_blind_spot_variant(kernel=centred, divide=d) for d in (7.0, 6.0)),
+                                             _blind_spot_variant(kernel=((1.0,) * 3,) * 3, divide=9.0))),
+        Mistake("your kernel's weights do not add up to 1: divide them by their sum, 6 (not by 8 or 9, the number "
+                "of neighbours or of cells), so that a hidden pixel gets its neighbours' mean",
+                like(*(_blind_spot_variant(divide=d) for d in (1.0, 8.0, 9.0)))),
+        Mistake("your interpolation weighs the neighbours differently from the exercise's kernel, "
+                "[[0.5, 1, 0.5], [1, 0, 1], [0.5, 1, 0.5]] / 6 (the diagonal neighbours count half)",
+                like(_blind_spot_variant(kernel=uniform, divide=8.0), _blind_spot_variant(kernel=cross, divide=4.0))),
+        Mistake("at the border of the image your interpolation differs: F.conv2d(noisy, kernel, padding=1) counts the "
+                "pixels beyond the border as 0, with the weights still divided by 6 (as Noise2Self does)",
+                like(*(_blind_spot_variant(padding=p) for p in ("reflect", "replicate", "renormalised")))),
+        Mistake("your loss compares the output with the interpolated input, not with the noisy image: the network "
+                "then learns to reproduce the blur of the neighbours. At a hidden pixel the target is its noisy "
+                "value, noisy[mask]", like(_blind_spot_variant(target="input"))),
+        Mistake("your loss divides the hidden pixels' squared errors by the number of all the pixels: average over "
+                "the hidden pixels only (divide by mask.sum(), or take (output - noisy)[mask].pow(2).mean()); else the "
+                "loss shrinks with the fraction hidden and changes its scale with every mask",
+                like(_blind_spot_variant(reduce="all pixels"))),
+        Mistake("your loss is the sum of the squared errors over the hidden pixels: take their mean, so that the "
+                "loss does not grow with the number of pixels hidden", like(_blind_spot_variant(reduce="sum"))),
+        Mistake("you averaged each image's hidden pixels, then the images: an image with few hidden pixels then "
+                "weighs as much as one with many (and one with none gives 0 / 0). Average over all the hidden pixels "
+                "of the batch at once", like(_blind_spot_variant(reduce="per image"))),
+        Mistake("the gradients add up from step to step: call optimizer.zero_grad() before backward()",
+                like(_blind_spot_variant(zero_grad=False))),
+        Mistake("the model stays in evaluation mode, so its batch norm does not train as it should: call "
+                "model.train() first (fit and predict leave a model in evaluation mode)",
+                like(_blind_spot_variant(train=False))),
+    ]
+
+
+def _blind_spot_case(description, seed, optimizer, size, hidden):
+    observe = _blind_spot_training(optimizer, size, hidden)
+    return Case(description, inputs=a_run_seed(seed), observe=observe,
+                compare=_same_steps_as_the_reference, mistakes=_blind_spot_mistakes(observe))
+
+
+def _sgd(parameters):
+    return torch.optim.SGD(parameters, lr=0.1)
+
+
+def _adam(parameters):
+    return torch.optim.Adam(parameters, lr=0.01)
+
+
+blind_spot_step = Exercise(
+    "Exercise 4: a blind-spot training step",
+    blind_spot_step_reference,
+    cases=[
+        _blind_spot_case("a tiny convolutional denoiser (4 channels, batch norm), 3 steps of plain SGD on batches of "
+                         "3 noisy 6 x 6 images, about a fifth of the pixels hidden at random, a new mask every step",
+                         60, _sgd, (3, 1, 6, 6), 0.2),
+        _blind_spot_case("the same with Adam (the optimiser fit uses), on 7 x 5 images", 61, _adam, (3, 1, 7, 5), 0.2),
+        _blind_spot_case("a single hidden pixel per step (8 x 8 images, plain SGD): the loss is that pixel's squared "
+                         "error", 62, _sgd, (3, 1, 8, 8), "one"),
+    ],
+    hints=[
+        "Three parts between the usual model.train(), optimizer.zero_grad() and loss.backward(), optimizer.step(): "
+        "hide the masked pixels (the model's input), run the model, and score it against noisy at the hidden pixels "
+        "only.",
+        "kernel = noisy.new_tensor([[0.5, 1, 0.5], [1, 0, 1], [0.5, 1, 0.5]]) / 6, then .view(1, 1, 3, 3); "
+        "F.conv2d(noisy, kernel, padding=1) gives every pixel the mean of its neighbours, and torch.where(mask, "
+        "that, noisy) keeps the pixels that are not hidden.",
+        "output = model(inputs); loss = (output - noisy)[mask].pow(2).mean(): the target is the noisy image, and the "
+        "mean runs over the hidden pixels only. Then loss.backward(), optimizer.step(), return loss.item().",
+    ],
+    # skimage's J-invariant denoising hides pixels and interpolates them; fit would run the steps
+    same_as=["aecourse.train.fit", "skimage.restoration.j_invariant"],
+    build=True,
+)
+
+
+# --- Graded questions ---------------------------------------------------------------------------
+
+q1 = Question(
+    "Question 1: Half the error, how many decibels?",
+    math.log10(2) * 10,
+    "PSNR is 10 log10(1 / MSE) for images in [0, 1], so dividing the mean squared error by 2 adds "
+    "10 log10(2) = 3.01 dB, whatever the starting error: every 3 dB on the tables of this notebook is half the "
+    "squared error, every 10 dB a tenth of it.",
+    tolerance=0.05, unit="dB")
+
+q2 = Question(
+    "Question 2: What a blind denoiser gains",
+    "b",
+    "At weak noise there is little to remove: the noisy image is already close, and whatever the network blurs or "
+    "misplaces costs as much as the noise it removes, so the gain is small (on some digits even negative). At "
+    "strong noise the noisy image is far from the clean one and the network's knowledge of what digits look like "
+    "is worth many dB. The sweep of section 8 shows the same on 1,000 test images: the curves of the models rise "
+    "far above the noisy input's as sigma grows.",
+    choices={"a": "About the same number of dB at every sigma: a denoiser removes a fixed share of the noise.",
+             "b": "It grows with sigma: small at sigma = 0.1, large at sigma = 0.9.",
+             "c": "It shrinks as sigma grows: strong noise destroys the digit, so there is less to recover.",
+             "d": "It is below zero everywhere: a model trained on every strength is worse than the noisy image."},
+    why_not={"a": "look at both numbers under the pictures at sigma = 0.1 and at 0.9: the distance between them is "
+                  "not the same",
+             "c": "strong noise destroys much of each pixel, but the network knows what a digit looks like; "
+                  "compare the distance between the two PSNRs at the two ends of the slider",
+             "d": "read the two PSNRs again at strong noise: the denoised one is far above the noisy one"})
+
+q3 = Question(
+    "Question 3: How low can the blind-spot loss go?",
+    "b",
+    "The loss compares the prediction at a hidden pixel with its noisy value, y = x + n. The network never sees "
+    "that pixel, and the noise n is independent of the neighbours it does see, so n cannot be predicted: the "
+    "expected loss is sigma^2 (here 0.5^2 = 0.25, the noise is not clipped) plus the squared error against the "
+    "clean pixel, and only that second part can shrink. The losses the demonstration prints level off just above "
+    "0.25.",
+    choices={"a": "Towards 0, as a supervised model's loss does when it trains long enough.",
+             "b": "Not below about sigma^2 = 0.25: only the part of the loss that is error against the clean "
+                  "image can shrink.",
+             "c": "Not below about 2 sigma^2 = 0.5: both the input and the target are noisy.",
+             "d": "Not below the noisy input's own error against the clean image, since the target is noisy."},
+    why_not={"a": "the target is the noisy value of a pixel the network cannot see; what part of that value can "
+                  "its neighbours tell it?",
+             "c": "the input's noise does not add to the loss: the hidden pixel's own noise is what no network can "
+                  "predict, once",
+             "d": "the loss is measured against the noisy value, and the network's output can be much closer to "
+                  "the clean image than the noisy input is: count what the noise adds to the loss"})
