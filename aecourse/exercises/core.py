@@ -192,7 +192,8 @@ class Exercise:
         formula: the exercise is a formula on plain numbers (a size, a count): the answer may not
             use torch at all, since a layer or a test tensor would measure what it should compute.
         build: the notebook's build exercise, a real piece of the method (a training loop, a VAE step),
-            checked on tiny models; its table of wrong answers is ``tests/test_build_exercise_nbNN.py``.
+            checked on tiny models; its table of wrong answers is ``tests/test_build_exercise_nbNN.py`` (notebook
+            02's, PCA with an SVD, is in ``tests/test_wrong_answers_nb01_03.py`` with the notebook's others).
         time_limit: seconds that all cases together may take.
     """
 
