@@ -294,6 +294,16 @@ def drawn(seed, low, high, size):
     return torch.randint(low, high, (size,), generator=seeded(seed)).tolist()
 
 
+def sgd(parameters, lr=0.1):
+    """Plain SGD for the tiny models a build exercise's cases train."""
+    return torch.optim.SGD(parameters, lr=lr)
+
+
+def adam(parameters, lr=0.01):
+    """Adam, the optimiser ``fit`` uses, for the tiny models a build exercise's cases train."""
+    return torch.optim.Adam(parameters, lr=lr)
+
+
 def a_run_seed(seed):
     """``inputs`` of a case that runs tiny models (a build exercise): one seed for the run, drawn anew per check."""
     return lambda: (drawn(seed, 0, 2**31 - 1, 1)[0],)

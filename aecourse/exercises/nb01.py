@@ -8,6 +8,7 @@ from .core import Case, Exercise
 from .expect import (
     Mistake,
     a_run_seed,
+    adam,
     close,
     drawn,
     finite_and_close,
@@ -17,6 +18,7 @@ from .expect import (
     on_another_device,
     ratio,
     seeded,
+    sgd,
     whole_number,
 )
 from .questions import Question
@@ -275,20 +277,12 @@ def _training_case(description, seed, optimizer):
                 compare=_trained_like_the_reference, mistakes=_training_mistakes(observe))
 
 
-def _sgd(parameters):
-    return torch.optim.SGD(parameters, lr=0.1)
-
-
-def _adam(parameters):
-    return torch.optim.Adam(parameters, lr=0.01)
-
-
 train_one_epoch = Exercise(
     "Exercise 3: one epoch of training",
     train_one_epoch_reference,
     cases=[
-        _training_case("a tiny model with batch norm, 30 rows in batches of 8, 8, 8 and 6, plain SGD", 20, _sgd),
-        _training_case("the same with Adam (the optimiser fit uses)", 21, _adam),
+        _training_case("a tiny model with batch norm, 30 rows in batches of 8, 8, 8 and 6, plain SGD", 20, sgd),
+        _training_case("the same with Adam (the optimiser fit uses)", 21, adam),
     ],
     hints=[
         "Four things happen for every batch, in this order: clear the old gradients, compute the loss, compute the "

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from .. import metrics, noise
 from .core import Case, Exercise
-from .expect import Mistake, a_run_seed, call, close, expect_float_tensor, on_another_device, seeded
+from .expect import Mistake, a_run_seed, adam, call, close, expect_float_tensor, on_another_device, seeded, sgd
 from .questions import Question
 
 
@@ -512,24 +512,16 @@ def _blind_spot_case(description, seed, optimizer, size, hidden):
                 compare=_same_steps_as_the_reference, mistakes=_blind_spot_mistakes(observe))
 
 
-def _sgd(parameters):
-    return torch.optim.SGD(parameters, lr=0.1)
-
-
-def _adam(parameters):
-    return torch.optim.Adam(parameters, lr=0.01)
-
-
 blind_spot_step = Exercise(
     "Exercise 4: a blind-spot training step",
     blind_spot_step_reference,
     cases=[
         _blind_spot_case("a tiny convolutional denoiser (4 channels, batch norm), 3 steps of plain SGD on batches of "
                          "3 noisy 6 x 6 images, about a fifth of the pixels hidden at random, a new mask every step",
-                         60, _sgd, (3, 1, 6, 6), 0.2),
-        _blind_spot_case("the same with Adam (the optimiser fit uses), on 7 x 5 images", 61, _adam, (3, 1, 7, 5), 0.2),
+                         60, sgd, (3, 1, 6, 6), 0.2),
+        _blind_spot_case("the same with Adam (the optimiser fit uses), on 7 x 5 images", 61, adam, (3, 1, 7, 5), 0.2),
         _blind_spot_case("a single hidden pixel per step (8 x 8 images, plain SGD): the loss is that pixel's squared "
-                         "error", 62, _sgd, (3, 1, 8, 8), "one"),
+                         "error", 62, sgd, (3, 1, 8, 8), "one"),
     ],
     hints=[
         "Three parts between the usual model.train(), optimizer.zero_grad() and loss.backward(), optimizer.step(): "

@@ -9,6 +9,7 @@ from .core import Case, Exercise
 from .expect import (
     Mistake,
     a_run_seed,
+    adam,
     call,
     close,
     expect_float_tensor,
@@ -18,6 +19,7 @@ from .expect import (
     on_another_device,
     ratio,
     seeded,
+    sgd,
 )
 from .questions import Question
 
@@ -479,23 +481,15 @@ def _vae_step_case(description, seed, optimizer, confident=False):
                 compare=_stepped_like_the_reference, mistakes=_vae_step_mistakes(observe))
 
 
-def _sgd(parameters):
-    return torch.optim.SGD(parameters, lr=0.1)
-
-
-def _adam(parameters):
-    return torch.optim.Adam(parameters, lr=0.01)
-
-
 vae_step = Exercise(
     "Exercise 4: a VAE training step",
     vae_step_reference,
     cases=[
         _vae_step_case("a tiny VAE (12-pixel images, a 3-D code, batch norm), 3 steps of plain SGD on batches of "
-                       "3 to 9 images", 40, _sgd),
-        _vae_step_case("the same with Adam (the optimiser fit uses)", 41, _adam),
+                       "3 to 9 images", 40, sgd),
+        _vae_step_case("the same with Adam (the optimiser fit uses)", 41, adam),
         _vae_step_case("a confident decoder (logits from 150 to 300 in size, half the pixels on the wrong side), "
-                       "3 steps of Adam", 42, _adam, confident=True),
+                       "3 steps of Adam", 42, adam, confident=True),
     ],
     hints=[
         "The step of notebook 01 (model.train(), optimizer.zero_grad(), loss, loss.backward(), optimizer.step()), "

@@ -9,6 +9,7 @@ from .core import Case, Exercise
 from .expect import (
     Mistake,
     a_run_seed,
+    adam,
     call,
     close,
     expect_float_tensor,
@@ -18,6 +19,7 @@ from .expect import (
     on_another_device,
     ratio,
     seeded,
+    sgd,
 )
 from .questions import Question
 
@@ -442,12 +444,8 @@ def _aae_case(description, seed, optimizer, smoothing=0.0):
                 compare=_stepped_like_the_reference, mistakes=_aae_mistakes(observe))
 
 
-def _adam(parameters):
-    return torch.optim.Adam(parameters, lr=0.01)
-
-
 def _sgd(parameters):
-    return torch.optim.SGD(parameters, lr=0.05)
+    return sgd(parameters, lr=0.05)
 
 
 aae_step = Exercise(
@@ -455,9 +453,9 @@ aae_step = Exercise(
     aae_step_reference,
     cases=[
         _aae_case("a tiny autoencoder (6 pixels, a 2-D code) and discriminator, two steps with Adam: the parameters "
-                  "after every phase, and where each phase's gradients go", 30, _adam),
+                  "after every phase, and where each phase's gradients go", 30, adam),
         _aae_case("the same with plain SGD", 31, _sgd),
-        _aae_case("one-sided label smoothing 0.1", 32, _adam, smoothing=0.1),
+        _aae_case("one-sided label smoothing 0.1", 32, adam, smoothing=0.1),
     ],
     hints=[
         "Each phase is a training step of its own: zero_grad(), its loss, backward(), step(), with its own "
